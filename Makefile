@@ -1,0 +1,42 @@
+# tipnet: `make demo` runs a node end to end on SQLite; `make test` runs every check.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DB ?= demo.db
+PORT ?= 8000
+
+.PHONY: venv demo test lint typecheck pytest bench clean
+
+$(BIN)/tipnet: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/tipnet
+
+venv: $(BIN)/tipnet
+
+# A fresh demo node: new key, migrated SQLite database, demo organisations, tokens, reports.
+demo: venv
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@test -f .env.demo || $(BIN)/tipnet admin gen-key > .env.demo
+	set -a; . ./.env.demo; set +a; \
+	export TIPNET_DATABASE_URL=sqlite:///./$(DEMO_DB); \
+	$(BIN)/tipnet db upgrade && \
+	$(BIN)/tipnet demo seed && \
+	echo "API on http://127.0.0.1:$(PORT)  docs: http://127.0.0.1:$(PORT)/docs  (Ctrl-C to stop)" && \
+	$(BIN)/tipnet serve --port $(PORT)
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: venv
+	$(BIN)/mypy
+
+pytest: venv
+	$(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .env.demo .pytest_cache .mypy_cache

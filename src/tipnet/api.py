@@ -1,0 +1,111 @@
+"""FastAPI application factory: mounts each domain's router and maps errors to statuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tipnet import __version__
+from tipnet.config import Settings
+from tipnet.crypto import Keyring
+from tipnet.db import make_engine, make_session_factory
+from tipnet.errors import TipnetError
+
+API_PREFIX = "/api/v1"
+PUBLIC_PATHS = frozenset({"/api/v1/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+
+
+def create_app(settings: Settings) -> FastAPI:
+    from tipnet.cases.routes import router as cases_router
+    from tipnet.reports.routes import router as reports_router
+    from tipnet.system_routes import router as system_router
+
+    app = FastAPI(
+        title="tipnet",
+        version=__version__,
+        description=(
+            "A tipnet node: report intake from platforms and ISPs, triage and cases for "
+            "investigators. Authenticate with `Authorization: Bearer tip_...`."
+        ),
+    )
+    engine = make_engine(settings)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.keyring = Keyring(settings.secret_key_bytes())
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    _install_error_handlers(app)
+    for router in (system_router, reports_router, cases_router):
+        app.include_router(router, prefix=API_PREFIX)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TipnetError)
+    async def _tipnet_error(_request: Request, error: TipnetError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
+        return JSONResponse({"detail": error.message}, status_code=error.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": [_field_error(item) for item in error.errors()]}, status_code=422)
+
+
+def _field_error(item: Any) -> dict[str, Any]:
+    location = [str(part) for part in item.get("loc", ())]
+    return {
+        "field": ".".join(location[1:]) if location[:1] == ["body"] else ".".join(location),
+        "message": item.get("msg", "invalid value"),
+        "type": item.get("type", "value_error"),
+        "loc": item.get("loc", ()),
+    }
+
+
+class BodySizeLimit:
+    """Refuse bodies over the limit with 413, by declared length and by bytes actually streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", ())).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        response = JSONResponse(
+            {"detail": f"request body is larger than {self.max_bytes} bytes; split the submission"},
+            status_code=413,
+        )
+        await response({"type": "http"}, _no_receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}

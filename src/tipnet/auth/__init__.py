@@ -1,0 +1,1 @@
+"""Organisations, users, API tokens, roles and the permission checks every route declares."""

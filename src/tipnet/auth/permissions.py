@@ -1,0 +1,55 @@
+"""The one place that maps roles to permissions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    REPORTER = "reporter"  # a platform or ISP: submits reports, reads its own receipts
+    INVESTIGATOR = "investigator"  # law enforcement: this node's reports and cases
+    ANALYST = "analyst"  # NGO / UN statistician: privacy-protected statistics only
+    ADMIN = "admin"  # node administrator
+
+
+class OrganisationKind(StrEnum):
+    PLATFORM = "platform"
+    ISP = "isp"
+    LAW_ENFORCEMENT = "law_enforcement"
+    NGO = "ngo"
+    INTERNATIONAL = "international"
+    NODE_OPERATOR = "node_operator"
+
+
+class Permission(StrEnum):
+    REPORT_SUBMIT = "report:submit"
+    RECEIPT_READ_OWN = "receipt:read_own"
+    REPORT_READ = "report:read"
+    TRIAGE_READ = "triage:read"
+    CASE_READ = "case:read"
+    CASE_WRITE = "case:write"
+    STATS_READ = "stats:read"
+    AUDIT_READ = "audit:read"
+    ADMIN = "admin"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.REPORTER: frozenset({Permission.REPORT_SUBMIT, Permission.RECEIPT_READ_OWN}),
+    Role.INVESTIGATOR: frozenset(
+        {
+            Permission.REPORT_READ,
+            Permission.TRIAGE_READ,
+            Permission.CASE_READ,
+            Permission.CASE_WRITE,
+            Permission.STATS_READ,
+        }
+    ),
+    Role.ANALYST: frozenset({Permission.STATS_READ}),
+    Role.ADMIN: frozenset(
+        {Permission.ADMIN, Permission.AUDIT_READ, Permission.STATS_READ, Permission.REPORT_READ}
+    ),
+}
+
+
+def role_has(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]

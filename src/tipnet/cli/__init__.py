@@ -1,0 +1,20 @@
+"""The `tipnet` command: one sub-command group per domain."""
+
+from __future__ import annotations
+
+import typer
+
+from tipnet.cli import admin, audit, db, demo, reports, serve
+
+app = typer.Typer(
+    help="tipnet: a node for reporting, investigating and sharing information on trafficking "
+    "in persons facilitated by ICT. Settings come from TIPNET_* variables or .env.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(admin.app, name="admin")
+app.add_typer(reports.app, name="reports")
+app.add_typer(audit.app, name="audit")
+app.add_typer(demo.app, name="demo")
+app.command("serve")(serve.serve)

@@ -1,0 +1,86 @@
+"""What every command needs: settings, a database, a keyring, and errors printed, not raised."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property, wraps
+from typing import ParamSpec, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tipnet.audit.service import Actor
+from tipnet.config import Settings, load_settings
+from tipnet.crypto import Keyring
+from tipnet.db import make_engine, make_session_factory, transaction
+from tipnet.errors import TipnetError
+
+console = Console()
+errors = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass
+class Context:
+    settings: Settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings)
+
+    @cached_property
+    def session_factory(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        return Keyring(self.settings.secret_key_bytes())
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with transaction(self.session_factory) as session:
+            yield session
+
+
+def context() -> Context:
+    try:
+        return Context(load_settings())
+    except ValidationError as error:
+        raise TipnetError(_settings_message(error)) from error
+
+
+def cli_actor() -> Actor:
+    return Actor(f"cli:{getpass.getuser()}")
+
+
+def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """User mistakes end with a one-line message and exit code 1, never a traceback."""
+
+    @wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except TipnetError as error:
+            errors.print(f"[red]error:[/red] {error.message}")
+            raise typer.Exit(1) from None
+        except (OperationalError, ProgrammingError) as error:
+            errors.print(
+                f"[red]database error:[/red] {error.orig}\n"
+                "Is TIPNET_DATABASE_URL right, and did you run `tipnet db upgrade`?"
+            )
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _settings_message(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())

@@ -1,0 +1,26 @@
+"""`tipnet db`: create and upgrade the database schema."""
+
+from __future__ import annotations
+
+import typer
+
+from tipnet import migrate
+from tipnet.cli.common import console, context, friendly_errors
+
+app = typer.Typer(help="Create or upgrade the database schema (Alembic migrations).", no_args_is_help=True)
+
+
+@app.command()
+@friendly_errors
+def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Apply migrations up to REVISION (default: the newest). Safe to run repeatedly."""
+    ctx = context()
+    migrate.upgrade(ctx.engine, revision)
+    console.print(f"database at revision {migrate.current_revision(ctx.engine)}")
+
+
+@app.command()
+@friendly_errors
+def current() -> None:
+    """Print the database's current migration revision."""
+    console.print(migrate.current_revision(context().engine) or "empty (run `tipnet db upgrade`)")

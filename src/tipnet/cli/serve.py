@@ -1,0 +1,23 @@
+"""`tipnet serve`: run the API server."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from tipnet.cli.common import context, friendly_errors
+
+
+@friendly_errors
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, help="Worker processes (PostgreSQL only; SQLite wants 1)."),
+) -> None:
+    """Serve the API and its OpenAPI docs (/docs) until interrupted."""
+    settings = context().settings
+    settings.secret_key_bytes()  # fail now, with the message, rather than in every worker
+    uvicorn.run(
+        "tipnet.asgi:app", host=host, port=port, workers=workers, factory=False,
+        log_level="info", access_log=False,
+    )

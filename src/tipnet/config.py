@@ -1,0 +1,70 @@
+"""Settings for one tipnet node, read from ``TIPNET_*`` environment variables or ``.env``.
+
+Nothing is read at import time: call :func:`load_settings` and pass the object on.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./tipnet.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TIPNET_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://... in production.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Base64 of 32 random bytes. Encrypts personal fields at rest (AES-GCM) and keys the "
+            "blind indexes. Create one with `tipnet admin gen-key`."
+        ),
+    )
+    node_name: str = Field(default="tipnet-node", description="Name of this node.")
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1_000, description="Largest request body accepted (bytes)."
+    )
+    db_pool_size: int = Field(default=10, ge=1)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            raw = base64.b64decode(value.get_secret_value(), validate=True)
+        except binascii.Error as error:
+            raise ValueError(
+                "TIPNET_SECRET_KEY is not valid base64; create one with `tipnet admin gen-key`"
+            ) from error
+        if len(raw) != 32:
+            raise ValueError(
+                f"TIPNET_SECRET_KEY must decode to 32 bytes, not {len(raw)}; "
+                "create one with `tipnet admin gen-key`"
+            )
+        return value
+
+    def secret_key_bytes(self) -> bytes:
+        """The 32-byte master key; a clear error if it was never configured."""
+        from tipnet.errors import ConfigurationError
+
+        if self.secret_key is None:
+            raise ConfigurationError(
+                "TIPNET_SECRET_KEY is not set: personal fields cannot be encrypted. "
+                "Run `tipnet admin gen-key` and put the line it prints in .env or the environment."
+            )
+        return base64.b64decode(self.secret_key.get_secret_value())
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,70 @@
+"""FastAPI dependencies shared by every router: session, current principal, permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from tipnet.auth import service as auth_service
+from tipnet.auth.permissions import Permission
+from tipnet.auth.service import Principal
+from tipnet.config import Settings
+from tipnet.crypto import Keyring
+from tipnet.errors import NotAuthenticated, PermissionDenied
+
+bearer = HTTPBearer(auto_error=False, description="API token issued by `tipnet admin create-token`")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_keyring(request: Request) -> Keyring:
+    keyring: Keyring = request.app.state.keyring
+    return keyring
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session whose transaction commits when the route returns and rolls back on error."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    with factory() as session, session.begin():
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+KeyringDep = Annotated[Keyring, Depends(get_keyring)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None:
+        raise NotAuthenticated("send an API token as 'Authorization: Bearer tip_...'")
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    with factory() as session:
+        remote = request.client.host if request.client else None
+        return auth_service.authenticate(
+            session=session, token=credentials.credentials, remote_addr=remote
+        )
+
+
+class Requires:
+    """Route dependency: the caller must hold ``permission``. Every non-public route declares one."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.can(self.permission):
+            raise PermissionDenied(
+                f"role '{principal.role}' may not do this (needs '{self.permission}')"
+            )
+        return principal
+

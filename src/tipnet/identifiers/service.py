@@ -1,0 +1,129 @@
+"""Storing and reading the selectors extracted from a report.
+
+Extraction itself is pure (:mod:`tipnet.identifiers.extract`); this module feeds it a report's
+fields and writes the result, encrypted, with a blind index for exact joins.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from tipnet.crypto import Keyring
+from tipnet.identifiers.extract import extract_selectors
+from tipnet.identifiers.models import Identifier
+from tipnet.identifiers.selectors import Selector
+from tipnet.reports.schemas import Account, ReportCreate, SelectorWarning
+
+VALUE_CONTEXT = "identifier.value"
+
+
+@dataclass
+class ReportExtraction:
+    selectors: list[Selector] = field(default_factory=list)
+    warnings: list[SelectorWarning] = field(default_factory=list)
+
+
+def extract_from_report(report: ReportCreate) -> ReportExtraction:
+    """Every selector a report carries, from its structured fields and its free text."""
+    internet = report.internet
+    fields: dict[str, list[tuple[str, str]]] = {
+        "phone": [(f"internet.phones[{i}]", v) for i, v in enumerate(internet.phones)],
+        "email": [(f"internet.emails[{i}]", v) for i, v in enumerate(internet.emails)],
+        "url": [(f"internet.urls[{i}]", v) for i, v in enumerate(internet.urls)],
+        "wallet": [(f"internet.wallets[{i}]", w.address) for i, w in enumerate(internet.wallets)],
+    }
+    handles: list[tuple[str, str, str | None]] = []
+    for i, account in enumerate(internet.accounts):
+        _add_account(handles, fields, f"internet.accounts[{i}]", account, internet.platform)
+    for p, person in enumerate(report.reported_persons):
+        base = f"reported_persons[{p}]"
+        fields["phone"] += [(f"{base}.phones[{i}]", v) for i, v in enumerate(person.phones)]
+        fields["email"] += [(f"{base}.emails[{i}]", v) for i, v in enumerate(person.emails)]
+        for i, account in enumerate(person.accounts):
+            _add_account(handles, fields, f"{base}.accounts[{i}]", account, internet.platform)
+    result = extract_selectors(
+        fields=fields,
+        handles=handles,
+        texts={"incident.summary": report.incident.summary},
+        region_hints=report.jurisdiction,
+        platform=internet.platform,
+    )
+    warnings = [
+        SelectorWarning(source=problem.source, value=problem.raw, message=problem.message)
+        for problem in result.problems
+    ]
+    return ReportExtraction(list(result.selectors), warnings)
+
+
+def store(
+    *, session: Session, keyring: Keyring, report_id: uuid.UUID, selectors: Sequence[Selector]
+) -> int:
+    rows = [
+        {
+            "report_id": report_id,
+            "kind": selector.kind.value,
+            "value_index": index_value(keyring, selector.kind.value, selector.value),
+            "value_enc": keyring.encrypt(selector.value, context=VALUE_CONTEXT),
+            "source": selector.source[:200],
+            "detail": json.dumps(dict(selector.detail), sort_keys=True)[:1000],
+        }
+        for selector in selectors
+    ]
+    if rows:
+        session.execute(insert(Identifier), rows)
+    return len(rows)
+
+
+def index_value(keyring: Keyring, kind: str, value: str) -> str:
+    return keyring.blind_index(value, context=f"selector.{kind}")
+
+
+def count_for_report(*, session: Session, report_id: uuid.UUID) -> int:
+    count = session.scalar(
+        select(func.count()).select_from(Identifier).where(Identifier.report_id == report_id)
+    )
+    return int(count or 0)
+
+
+def read_for_report(
+    *, session: Session, keyring: Keyring, report_id: uuid.UUID
+) -> list[tuple[str, str, str]]:
+    rows = session.scalars(
+        select(Identifier).where(Identifier.report_id == report_id).order_by(Identifier.id)
+    ).all()
+    return [
+        (row.kind, keyring.decrypt(row.value_enc, context=VALUE_CONTEXT), row.source)
+        for row in rows
+    ]
+
+
+def reports_with_selector(
+    *, session: Session, keyring: Keyring, kind: str, value: str
+) -> list[uuid.UUID]:
+    """Reports that carry exactly this (already normalised) selector."""
+    found = session.scalars(
+        select(Identifier.report_id)
+        .where(Identifier.kind == kind, Identifier.value_index == index_value(keyring, kind, value))
+        .distinct()
+    )
+    return list(found.all())
+
+
+def _add_account(
+    handles: list[tuple[str, str, str | None]],
+    fields: dict[str, list[tuple[str, str]]],
+    source: str,
+    account: Account,
+    default_platform: str | None,
+) -> None:
+    platform = account.platform or default_platform
+    if account.handle:
+        handles.append((f"{source}.handle", account.handle, platform))
+    if account.profile_url:
+        fields["url"].append((f"{source}.profile_url", account.profile_url))

@@ -1,0 +1,1 @@
+"""Alembic migrations; `tipnet db upgrade` applies them."""

@@ -1,0 +1,143 @@
+"""HTTP face of report intake and triage; validation here, logic in the service."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from tipnet.auth.permissions import Permission
+from tipnet.auth.service import Principal
+from tipnet.db import transaction
+from tipnet.deps import KeyringDep, Requires, SessionDep
+from tipnet.errors import InvalidInput
+from tipnet.reports import service
+from tipnet.reports.schemas import (
+    IDEMPOTENCY_KEY,
+    Receipt,
+    ReportCreate,
+    ReportRead,
+    ReportSummary,
+)
+
+router = APIRouter(tags=["reports"])
+
+
+class StatusChange(BaseModel):
+    status: str = Field(description="new, triaged, in_case or dismissed")
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+@router.post(
+    "/reports",
+    response_model=Receipt,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": Receipt, "description": "Already received: the existing receipt."},
+        409: {"description": "Same report id or Idempotency-Key with a different body."},
+        413: {"description": "Body too large."},
+    },
+)
+async def submit_report(
+    request: Request,
+    response: Response,
+    report: ReportCreate,
+    principal: Annotated[Principal, Depends(Requires(Permission.REPORT_SUBMIT))],
+    keyring: KeyringDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Receipt:
+    """File a report of suspected trafficking. Retries are safe: the same `reporter.report_id`
+    or `Idempotency-Key` returns the first receipt (status 200) instead of a second report."""
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise InvalidInput("Idempotency-Key must be 1-200 printable ASCII characters")
+    raw_body = _raw_json(await request.body())
+    submitter = service.Submitter(principal.user_id, principal.organisation_id, principal.actor)
+
+    def work() -> Receipt:
+        with transaction(request.app.state.session_factory) as session:
+            return service.submit_report(
+                session=session, keyring=keyring, submitter=submitter, report=report,
+                raw_body=raw_body, idempotency_key=idempotency_key,
+            )
+
+    receipt = await run_in_threadpool(work)
+    response.headers["Location"] = f"/api/v1/reports/{receipt.report_id}"
+    if receipt.duplicate:
+        response.status_code = status.HTTP_200_OK
+    return receipt
+
+
+@router.get("/reports/{report_id}/receipt", response_model=Receipt)
+def get_receipt(
+    report_id: uuid.UUID,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(Requires(Permission.RECEIPT_READ_OWN))],
+) -> Receipt:
+    """The receipt of one of your organisation's reports."""
+    return service.get_receipt(
+        session=session, report_id=report_id, organisation_id=principal.organisation_id
+    )
+
+
+@router.get("/reports", response_model=list[ReportSummary])
+def list_reports(
+    session: SessionDep,
+    _principal: Annotated[Principal, Depends(Requires(Permission.REPORT_READ))],
+    status_filter: Annotated[str | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ReportSummary]:
+    """Reports received by this node, newest first (no personal data)."""
+    return service.list_reports(session=session, status=status_filter, limit=limit, offset=offset)
+
+
+@router.get("/triage", response_model=list[ReportSummary])
+def triage_queue(
+    session: SessionDep,
+    _principal: Annotated[Principal, Depends(Requires(Permission.TRIAGE_READ))],
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ReportSummary]:
+    """New reports, most urgent first, then by risk score, then oldest first."""
+    return service.triage_queue(session=session, limit=limit, offset=offset)
+
+
+@router.get("/reports/{report_id}", response_model=ReportRead)
+def read_report(
+    report_id: uuid.UUID,
+    session: SessionDep,
+    keyring: KeyringDep,
+    principal: Annotated[Principal, Depends(Requires(Permission.REPORT_READ))],
+) -> ReportRead:
+    """One report with its personal data decrypted; the read is written to the audit log."""
+    return service.read_report(
+        session=session, keyring=keyring, report_id=report_id, actor=principal.actor
+    )
+
+
+@router.post("/reports/{report_id}/status", response_model=ReportSummary)
+def change_status(
+    report_id: uuid.UUID,
+    change: StatusChange,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(Requires(Permission.CASE_WRITE))],
+) -> ReportSummary:
+    """Move a report out of (or back into) the triage queue."""
+    return service.set_status(
+        session=session, report_id=report_id, status=change.status, reason=change.reason,
+        actor=principal.actor,
+    )
+
+
+def _raw_json(body: bytes) -> Any:
+    # FastAPI has validated the body already; this second parse keeps the exact JSON values the
+    # reporter sent, which the receipt's hash must cover.
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        raise InvalidInput(f"body is not valid JSON: {error}") from error
+
