@@ -67,11 +67,18 @@ class Node:
                 auth_service.get_organisation_by_name(session=session, name=org)
             except Exception:
                 auth_service.create_organisation(
-                    session=session, actor=TEST_ACTOR, name=org, kind=_kind(role), country="ESP")
-            auth_service.create_user(session=session, actor=TEST_ACTOR, organisation_name=org,
-                                     username=username, role=role)
-            issued = auth_service.issue_token(session=session, actor=TEST_ACTOR,
-                                              username=username, name="test")
+                    session=session, actor=TEST_ACTOR, name=org, kind=_kind(role), country="ESP"
+                )
+            auth_service.create_user(
+                session=session,
+                actor=TEST_ACTOR,
+                organisation_name=org,
+                username=username,
+                role=role,
+            )
+            issued = auth_service.issue_token(
+                session=session, actor=TEST_ACTOR, username=username, name="test"
+            )
         self.tokens[username] = issued.token
         return issued.token
 
@@ -81,8 +88,10 @@ class Node:
 
 def _kind(role: Role) -> OrganisationKind:
     return {
-        Role.REPORTER: OrganisationKind.PLATFORM, Role.INVESTIGATOR: OrganisationKind.LAW_ENFORCEMENT,
-        Role.ANALYST: OrganisationKind.NGO, Role.ADMIN: OrganisationKind.NODE_OPERATOR,
+        Role.REPORTER: OrganisationKind.PLATFORM,
+        Role.INVESTIGATOR: OrganisationKind.LAW_ENFORCEMENT,
+        Role.ANALYST: OrganisationKind.NGO,
+        Role.ADMIN: OrganisationKind.NODE_OPERATOR,
     }[role]
 
 

@@ -16,7 +16,9 @@ from tipnet.db import make_engine, make_session_factory
 from tipnet.errors import TipnetError
 
 API_PREFIX = "/api/v1"
-PUBLIC_PATHS = frozenset({"/api/v1/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+PUBLIC_PATHS = frozenset(
+    {"/api/v1/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -48,11 +50,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TipnetError)
     async def _tipnet_error(_request: Request, error: TipnetError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
-        return JSONResponse({"detail": error.message}, status_code=error.status_code, headers=headers)
+        return JSONResponse(
+            {"detail": error.message}, status_code=error.status_code, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": [_field_error(item) for item in error.errors()]}, status_code=422)
+        return JSONResponse(
+            {"detail": [_field_error(item) for item in error.errors()]}, status_code=422
+        )
 
 
 def _field_error(item: Any) -> dict[str, Any]:

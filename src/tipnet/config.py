@@ -21,7 +21,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
-        description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://... in production.",
+        description="SQLAlchemy URL: SQLite by default, postgresql+psycopg://... in production.",
     )
     secret_key: SecretStr | None = Field(
         default=None,

@@ -11,7 +11,9 @@ def validate_alpha3(value: str) -> str:
     """Uppercase ISO 3166-1 alpha-3 code, or a ValueError that says what was expected."""
     code = value.strip().upper()
     if code not in _alpha3_to_alpha2():
-        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-3 country code (e.g. ESP, NGA, PHL)")
+        raise ValueError(
+            f"{value!r} is not an ISO 3166-1 alpha-3 country code (e.g. ESP, NGA, PHL)"
+        )
     return code
 
 

@@ -56,7 +56,7 @@ def get_principal(
 
 
 class Requires:
-    """Route dependency: the caller must hold ``permission``. Every non-public route declares one."""
+    """Route dependency: the caller must hold ``permission``; every non-public route has one."""
 
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
@@ -67,4 +67,3 @@ class Requires:
                 f"role '{principal.role}' may not do this (needs '{self.permission}')"
             )
         return principal
-

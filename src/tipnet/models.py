@@ -10,5 +10,4 @@ from tipnet.reports import models as report_models
 
 metadata = Base.metadata
 
-__all__ = ["audit_models", "auth_models", "identifier_models", "metadata",
-           "report_models"]
+__all__ = ["audit_models", "auth_models", "identifier_models", "metadata", "report_models"]

@@ -1,4 +1,4 @@
-"""Node-level routes: health (public) and who-am-i."""
+"""Node-level routes: health (public), who-am-i, audit verification."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from tipnet import __version__
+from tipnet.audit import service as audit_service
+from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
-from tipnet.deps import get_principal
+from tipnet.deps import Requires, SessionDep, get_principal
 
 router = APIRouter(tags=["node"])
 
@@ -34,6 +36,26 @@ def health() -> Health:
 def who_am_i(principal: Annotated[Principal, Depends(get_principal)]) -> WhoAmI:
     """Any authenticated caller may ask who the token belongs to."""
     return WhoAmI(
-        username=principal.username, role=principal.role.value,
+        username=principal.username,
+        role=principal.role.value,
         organisation_id=principal.organisation_id,
     )
+
+
+class AuditStatus(BaseModel):
+    ok: bool
+    events_checked: int
+    head_seq: int
+    head_hash: str
+    problems: list[str]
+
+
+@router.get("/audit/verify", response_model=AuditStatus)
+def verify_audit_log(
+    session: SessionDep,
+    _principal: Annotated[Principal, Depends(Requires(Permission.AUDIT_READ))],
+) -> AuditStatus:
+    """Recompute the audit hash chain (administrators). Keep `head_hash` elsewhere: comparing
+    it later with `tipnet audit verify --expect-head` detects a truncated log."""
+    result = audit_service.verify(session=session)
+    return AuditStatus(**vars(result))

@@ -16,8 +16,14 @@ ACTOR = Actor("test:audit", None, "127.0.0.1")
 def _append(node: Node, count: int) -> None:
     for index in range(count):
         with transaction(node.session_factory) as session:
-            audit.record(session=session, actor=ACTOR, action="test.write", object_type="thing",
-                         object_id=str(index), details={"n": index})
+            audit.record(
+                session=session,
+                actor=ACTOR,
+                action="test.write",
+                object_type="thing",
+                object_id=str(index),
+                details={"n": index},
+            )
 
 
 def _verify(node: Node, **kwargs: str) -> audit.VerifyResult:

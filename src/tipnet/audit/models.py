@@ -13,7 +13,9 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     actor: Mapped[str] = mapped_column(String(200))
     organisation_id: Mapped[int | None] = mapped_column()

@@ -98,7 +98,7 @@ def verify(*, session: Session, expect_head: str | None = None, batch: int = 500
 
 
 def event_hash(event: AuditEvent) -> str:
-    content = {
+    content: dict[str, str | int | None] = {
         "seq": event.seq,
         "at": event.at.isoformat(),
         "actor": event.actor,
@@ -129,7 +129,10 @@ def _events_in_order(session: Session, batch: int) -> Iterator[AuditEvent]:
     last_seq = 0
     while True:
         rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
+            select(AuditEvent)
+            .where(AuditEvent.seq > last_seq)
+            .order_by(AuditEvent.seq)
+            .limit(batch)
         ).all()
         if not rows:
             return

@@ -53,8 +53,11 @@ def create_organisation(
     session.add(organisation)
     session.flush()
     audit.record(
-        session=session, actor=actor, action="organisation.create",
-        object_type="organisation", object_id=str(organisation.id),
+        session=session,
+        actor=actor,
+        action="organisation.create",
+        object_type="organisation",
+        object_id=str(organisation.id),
         details={"name": name, "kind": kind.value, "country": country},
     )
     return organisation
@@ -70,29 +73,43 @@ def create_user(
     session.add(user)
     session.flush()
     audit.record(
-        session=session, actor=actor, action="user.create", object_type="user",
-        object_id=str(user.id), details={"username": username, "role": role.value,
-                                         "organisation": organisation_name},
+        session=session,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=str(user.id),
+        details={"username": username, "role": role.value, "organisation": organisation_name},
     )
     return user
 
 
 def issue_token(
-    *, session: Session, actor: Actor, username: str, name: str,
+    *,
+    session: Session,
+    actor: Actor,
+    username: str,
+    name: str,
     expires_at: dt.datetime | None = None,
 ) -> IssuedToken:
     user = get_user_by_name(session=session, username=username)
     secret = secrets.token_urlsafe(32)
     token = f"{TOKEN_PREFIX}{secret}"
     row = ApiToken(
-        user_id=user.id, name=name, prefix=token[:12], token_sha256=_token_hash(token),
+        user_id=user.id,
+        name=name,
+        prefix=token[:12],
+        token_sha256=_token_hash(token),
         expires_at=expires_at,
     )
     session.add(row)
     session.flush()
     audit.record(
-        session=session, actor=actor, action="token.issue", object_type="api_token",
-        object_id=str(row.id), details={"username": username, "name": name},
+        session=session,
+        actor=actor,
+        action="token.issue",
+        object_type="api_token",
+        object_id=str(row.id),
+        details={"username": username, "name": name},
     )
     return IssuedToken(row.id, token)
 
@@ -104,7 +121,10 @@ def revoke_token(*, session: Session, actor: Actor, token_id: int) -> ApiToken:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         audit.record(
-            session=session, actor=actor, action="token.revoke", object_type="api_token",
+            session=session,
+            actor=actor,
+            action="token.revoke",
+            object_type="api_token",
             object_id=str(token_id),
         )
     return row
@@ -114,7 +134,10 @@ def deactivate_user(*, session: Session, actor: Actor, username: str) -> User:
     user = get_user_by_name(session=session, username=username)
     user.active = False
     audit.record(
-        session=session, actor=actor, action="user.deactivate", object_type="user",
+        session=session,
+        actor=actor,
+        action="user.deactivate",
+        object_type="user",
         object_id=str(user.id),
     )
     return user

@@ -12,7 +12,9 @@ from tipnet.auth import service
 from tipnet.auth.permissions import OrganisationKind, Role
 from tipnet.cli.common import cli_actor, console, context, friendly_errors
 
-app = typer.Typer(help="Administer the node: keys, organisations, users, API tokens.", no_args_is_help=True)
+app = typer.Typer(
+    help="Administer the node: keys, organisations, users, API tokens.", no_args_is_help=True
+)
 
 
 @app.command("gen-key")
@@ -33,7 +35,10 @@ def create_org(
     ctx = context()
     with ctx.transaction() as session:
         organisation = service.create_organisation(
-            session=session, actor=cli_actor(), name=name, kind=kind,
+            session=session,
+            actor=cli_actor(),
+            name=name,
+            kind=kind,
             country=service.parse_country(country),
         )
         console.print(f"organisation {organisation.id} {name!r} created")
@@ -64,14 +69,18 @@ def create_token(
     """Issue an API token. It is printed once and stored only as a hash: copy it now."""
     ctx = context()
     with ctx.transaction() as session:
-        issued = service.issue_token(session=session, actor=cli_actor(), username=username, name=name)
+        issued = service.issue_token(
+            session=session, actor=cli_actor(), username=username, name=name
+        )
     console.print(f"token {issued.token_id} for {username!r} (shown once):")
     console.print(issued.token, highlight=False)
 
 
 @app.command("revoke-token")
 @friendly_errors
-def revoke_token(token_id: int = typer.Argument(..., help="Token id, from `tipnet admin tokens`.")) -> None:
+def revoke_token(
+    token_id: int = typer.Argument(..., help="Token id, from `tipnet admin tokens`."),
+) -> None:
     """Revoke an API token at once."""
     ctx = context()
     with ctx.transaction() as session:
@@ -98,7 +107,10 @@ def tokens() -> None:
     with ctx.session_factory() as session:
         for token, user in service.list_tokens(session=session):
             table.add_row(
-                str(token.id), user.username, token.name, token.prefix + "…",
+                str(token.id),
+                user.username,
+                token.name,
+                token.prefix + "…",
                 f"{token.created_at:%Y-%m-%d %H:%M}",
                 f"{token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "",
             )

@@ -14,7 +14,8 @@ app = typer.Typer(help="Inspect and verify the hash-chained audit log.", no_args
 @friendly_errors
 def verify(
     expect_head: str | None = typer.Option(
-        None, help="Head hash recorded earlier (e.g. printed by a previous verify); detects a "
+        None,
+        help="Head hash recorded earlier (e.g. printed by a previous verify); detects a "
         "truncated log.",
     ),
 ) -> None:

@@ -7,7 +7,9 @@ import typer
 from tipnet import migrate
 from tipnet.cli.common import console, context, friendly_errors
 
-app = typer.Typer(help="Create or upgrade the database schema (Alembic migrations).", no_args_is_help=True)
+app = typer.Typer(
+    help="Create or upgrade the database schema (Alembic migrations).", no_args_is_help=True
+)
 
 
 @app.command()

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from tipnet.audit.service import Actor
@@ -24,11 +23,20 @@ app = typer.Typer(help="Report intake from files.", no_args_is_help=True)
 @app.command("ingest")
 @friendly_errors
 def ingest_command(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                help="JSONL (one report body per line) or CSV file."),
+    file: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="JSONL (one report body per line) or CSV file.",
+    ),
     as_user: str = typer.Option(..., "--as", help="The reporter user the reports are filed as."),
-    file_format: str | None = typer.Option(None, "--format", help="jsonl or csv (default: by extension)."),
-    rejects: Path | None = typer.Option(None, help="Where bad lines go (default: FILE.rejects.jsonl)."),
+    file_format: str | None = typer.Option(
+        None, "--format", help="jsonl or csv (default: by extension)."
+    ),
+    rejects: Path | None = typer.Option(
+        None, help="Where bad lines go (default: FILE.rejects.jsonl)."
+    ),
     restart: bool = typer.Option(False, help="Ignore saved progress and read from the first line."),
 ) -> None:
     """File every report in FILE. Bad lines are written, with line number and reason, to the
@@ -43,12 +51,22 @@ def ingest_command(
     ctx = context()
     submitter = _submitter(ctx.session_factory, as_user)
     total = _count_lines(file)
-    with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as progress:
         task = progress.add_task("lines", total=total)
         result = ingest.ingest_file(
-            session_factory=ctx.session_factory, keyring=ctx.keyring, submitter=submitter,
-            path=file, file_format=chosen, rejects_path=rejects_path, restart=restart,
+            session_factory=ctx.session_factory,
+            keyring=ctx.keyring,
+            submitter=submitter,
+            path=file,
+            file_format=chosen,
+            rejects_path=rejects_path,
+            restart=restart,
             on_line=lambda line: progress.update(task, completed=line),
         )
         progress.update(task, completed=total)
@@ -56,8 +74,7 @@ def ingest_command(
         console.print(f"resumed after line {result.resumed_after_line}")
     console.print(
         f"accepted {result.accepted}, already received {result.duplicates}, "
-        f"rejected {result.rejected}"
-        + (f" (see {rejects_path})" if result.rejected else "")
+        f"rejected {result.rejected}" + (f" (see {rejects_path})" if result.rejected else "")
     )
     if result.rejected:
         raise typer.Exit(2)
@@ -75,8 +92,12 @@ def _submitter(session_factory: sessionmaker[Session], username: str) -> Submitt
     with session_factory() as session:
         user: User = auth_service.get_user_by_name(session=session, username=username)
         if not role_has(Role(user.role), Permission.REPORT_SUBMIT):
-            raise PermissionDenied(f"user {username!r} is a(n) {user.role}; only reporters file reports")
-        return Submitter(user.id, user.organisation_id, Actor(f"ingest:{username}", user.organisation_id))
+            raise PermissionDenied(
+                f"user {username!r} is a(n) {user.role}; only reporters file reports"
+            )
+        return Submitter(
+            user.id, user.organisation_id, Actor(f"ingest:{username}", user.organisation_id)
+        )
 
 
 def _count_lines(file: Path) -> int:

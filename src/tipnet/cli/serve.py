@@ -18,6 +18,11 @@ def serve(
     settings = context().settings
     settings.secret_key_bytes()  # fail now, with the message, rather than in every worker
     uvicorn.run(
-        "tipnet.asgi:app", host=host, port=port, workers=workers, factory=False,
-        log_level="info", access_log=False,
+        "tipnet.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        factory=False,
+        log_level="info",
+        access_log=False,
     )

@@ -21,8 +21,18 @@ from tipnet.reports.schemas import ReportCreate
 FileFormat = Literal["jsonl", "csv"]
 LIST_SEPARATOR = "|"
 CSV_COLUMNS = (
-    "reporter_report_id", "incident_type", "incident_time", "urgency", "summary", "platform",
-    "urls", "phones", "emails", "handles", "wallets", "jurisdiction",
+    "reporter_report_id",
+    "incident_type",
+    "incident_time",
+    "urgency",
+    "summary",
+    "platform",
+    "urls",
+    "phones",
+    "emails",
+    "handles",
+    "wallets",
+    "jurisdiction",
 )
 REQUIRED_CSV_COLUMNS = ("incident_type", "incident_time", "summary")
 
@@ -42,7 +52,9 @@ def detect_format(path: Path) -> FileFormat:
         return "jsonl"
     if suffix == ".csv":
         return "csv"
-    raise InvalidInput(f"cannot tell the format of {path.name}; pass --format jsonl or --format csv")
+    raise InvalidInput(
+        f"cannot tell the format of {path.name}; pass --format jsonl or --format csv"
+    )
 
 
 def read_lines(path: Path, file_format: FileFormat, after_line: int = 0) -> Iterator[ParsedLine]:
@@ -63,7 +75,11 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, str, Any]]:
                 text = raw_line.decode("utf-8").rstrip("\r\n")
             except UnicodeDecodeError as error:
                 reason = f"not UTF-8 text ({error.reason} at byte {error.start})"
-                yield line_number, raw_line.decode("utf-8", "replace").rstrip(), InvalidInput(reason)
+                yield (
+                    line_number,
+                    raw_line.decode("utf-8", "replace").rstrip(),
+                    InvalidInput(reason),
+                )
                 continue
             try:
                 yield line_number, text, json.loads(text)
@@ -133,8 +149,11 @@ def csv_row_to_report(row: dict[str, str]) -> dict[str, Any]:
     if missing:
         raise InvalidInput(f"empty required column(s): {', '.join(missing)}")
     body: dict[str, Any] = {
-        "incident": {"type": row["incident_type"], "time": row["incident_time"],
-                     "summary": row["summary"]},
+        "incident": {
+            "type": row["incident_type"],
+            "time": row["incident_time"],
+            "summary": row["summary"],
+        },
     }
     if row.get("urgency"):
         body["incident"]["urgency"] = row["urgency"]

@@ -14,8 +14,16 @@ import phonenumbers
 
 from tipnet.reports.schemas import IncidentType, Urgency
 
-REGIONS = (("ESP", "ES"), ("NGA", "NG"), ("PHL", "PH"), ("BRA", "BR"), ("FRA", "FR"),
-           ("USA", "US"), ("ITA", "IT"), ("MEX", "MX"))
+REGIONS = (
+    ("ESP", "ES"),
+    ("NGA", "NG"),
+    ("PHL", "PH"),
+    ("BRA", "BR"),
+    ("FRA", "FR"),
+    ("USA", "US"),
+    ("ITA", "IT"),
+    ("MEX", "MX"),
+)
 LURES = (
     "Hiring hostesses for a hotel abroad, salary 3000 EUR per month, visa sponsored, no "
     "experience needed. Travel and accommodation paid, contact only by WhatsApp {phone}.",
@@ -30,9 +38,12 @@ LURES = (
     "passeport et appelez le {phone}.",
 )
 INCIDENTS = (
-    IncidentType.FRAUDULENT_JOB_OFFER, IncidentType.FRAUDULENT_JOB_OFFER,
-    IncidentType.FRAUDULENT_PROFILE, IncidentType.EXPLOITATIVE_ADVERTISEMENT,
-    IncidentType.FRAUDULENT_JOB_OFFER, IncidentType.FRAUDULENT_JOB_OFFER,
+    IncidentType.FRAUDULENT_JOB_OFFER,
+    IncidentType.FRAUDULENT_JOB_OFFER,
+    IncidentType.FRAUDULENT_PROFILE,
+    IncidentType.EXPLOITATIVE_ADVERTISEMENT,
+    IncidentType.FRAUDULENT_JOB_OFFER,
+    IncidentType.FRAUDULENT_JOB_OFFER,
 )
 PLATFORMS = ("instagram", "facebook", "telegram", "x", "tiktok")
 
@@ -55,8 +66,11 @@ def _example(rng: random.Random, index: int, now: dt.datetime, prefix: str) -> d
         "incident": {
             "type": INCIDENTS[lure].value,
             "time": when.isoformat().replace("+00:00", "Z"),
-            "summary": LURES[lure].format(phone=phonenumbers.format_number(
-                phone, phonenumbers.PhoneNumberFormat.INTERNATIONAL)),
+            "summary": LURES[lure].format(
+                phone=phonenumbers.format_number(
+                    phone, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+                )
+            ),
             "urgency": rng.choice([u.value for u in Urgency] + ["normal"] * 3),
         },
         "internet": {
@@ -69,24 +83,39 @@ def _example(rng: random.Random, index: int, now: dt.datetime, prefix: str) -> d
         "jurisdiction": [country],
     }
     if rng.random() < 0.4:
-        body["reported_persons"] = [{"name": f"Person {index}", "sex": rng.choice(["male", "female"]),
-                                     "nationality": country}]
+        body["reported_persons"] = [
+            {
+                "name": f"Person {index}",
+                "sex": rng.choice(["male", "female"]),
+                "nationality": country,
+            }
+        ]
     if rng.random() < 0.3:
-        body["victims"] = [{"age_estimate": rng.randrange(14, 30), "sex": "female",
-                            "country": rng.choice(REGIONS)[0]}]
+        body["victims"] = [
+            {
+                "age_estimate": rng.randrange(14, 30),
+                "sex": "female",
+                "country": rng.choice(REGIONS)[0],
+            }
+        ]
     if rng.random() < 0.3:
-        body["files"] = [{"sha256": f"{rng.getrandbits(256):064x}", "pdq": f"{rng.getrandbits(256):064x}",
-                          "pdq_quality": rng.randrange(50, 101)}]
+        body["files"] = [
+            {
+                "sha256": f"{rng.getrandbits(256):064x}",
+                "pdq": f"{rng.getrandbits(256):064x}",
+                "pdq_quality": rng.randrange(50, 101),
+            }
+        ]
     return body
 
 
 def _fictional_phone(rng: random.Random, region: str) -> phonenumbers.PhoneNumber:
     base = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
-    assert base is not None
+    assert base is not None and base.national_number is not None
+    stem = base.national_number - base.national_number % 1000
     for _ in range(20):
         candidate = phonenumbers.PhoneNumber(
-            country_code=base.country_code,
-            national_number=base.national_number - base.national_number % 1000 + rng.randrange(1000),
+            country_code=base.country_code, national_number=stem + rng.randrange(1000)
         )
         if phonenumbers.is_valid_number(candidate):
             return candidate

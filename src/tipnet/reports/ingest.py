@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -69,15 +69,19 @@ def _submit_line(
     submitter: Submitter,
     parsed: bulk.ParsedLine,
     result: IngestResult,
-    rejects: TextIO,
+    rejects: IO[str],
 ) -> None:
     assert parsed.report is not None
     try:
         key = "ingest:" + service.canonical_sha256(parsed.raw)
         with transaction(session_factory) as session:
             receipt = service.submit_report(
-                session=session, keyring=keyring, submitter=submitter, report=parsed.report,
-                raw_body=parsed.raw, idempotency_key=key,
+                session=session,
+                keyring=keyring,
+                submitter=submitter,
+                report=parsed.report,
+                raw_body=parsed.raw,
+                idempotency_key=key,
             )
     except TipnetError as error:
         _write_reject(rejects, parsed.line_number, error.message, parsed.text)
@@ -89,7 +93,7 @@ def _submit_line(
         result.accepted += 1
 
 
-def _write_reject(rejects: TextIO, line_number: int, reason: str, text: str) -> None:
+def _write_reject(rejects: IO[str], line_number: int, reason: str, text: str) -> None:
     record = {"line": line_number, "reason": reason, "text": text}
     rejects.write(json.dumps(record, ensure_ascii=False) + "\n")
     rejects.flush()

@@ -3,7 +3,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Float, ForeignKey, Index, LargeBinary, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tipnet.db import Base, UtcDateTime

@@ -60,8 +60,12 @@ async def submit_report(
     def work() -> Receipt:
         with transaction(request.app.state.session_factory) as session:
             return service.submit_report(
-                session=session, keyring=keyring, submitter=submitter, report=report,
-                raw_body=raw_body, idempotency_key=idempotency_key,
+                session=session,
+                keyring=keyring,
+                submitter=submitter,
+                report=report,
+                raw_body=raw_body,
+                idempotency_key=idempotency_key,
             )
 
     receipt = await run_in_threadpool(work)
@@ -128,7 +132,10 @@ def change_status(
 ) -> ReportSummary:
     """Move a report out of (or back into) the triage queue."""
     return service.set_status(
-        session=session, report_id=report_id, status=change.status, reason=change.reason,
+        session=session,
+        report_id=report_id,
+        status=change.status,
+        reason=change.reason,
         actor=principal.actor,
     )
 
@@ -140,4 +147,3 @@ def _raw_json(body: bytes) -> Any:
         return json.loads(body)
     except ValueError as error:
         raise InvalidInput(f"body is not valid JSON: {error}") from error
-

@@ -89,7 +89,9 @@ class Reporter(Strict):
 class Incident(Strict):
     type: IncidentType
     time: AwareDatetime = Field(description="When the activity happened (ISO 8601 with zone).")
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+    summary: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)
+    ]
     urgency: Urgency = Urgency.NORMAL
 
     @model_validator(mode="after")
@@ -167,7 +169,9 @@ class FileHash(Strict):
     @model_validator(mode="after")
     def _has_a_hash(self) -> FileHash:
         if not (self.sha256 or self.md5 or self.pdq):
-            raise ValueError("a file needs at least one of sha256, md5, pdq (content is never sent)")
+            raise ValueError(
+                "a file needs at least one of sha256, md5, pdq (content is never sent)"
+            )
         if self.pdq_quality is not None and self.pdq is None:
             raise ValueError("pdq_quality given without pdq")
         return self
@@ -181,7 +185,8 @@ class ReportCreate(Strict):
     victims: list[Victim] = Field(default_factory=list, max_length=100)
     files: list[FileHash] = Field(default_factory=list, max_length=1000)
     jurisdiction: list[Country] = Field(
-        default_factory=list, max_length=50,
+        default_factory=list,
+        max_length=50,
         description="ISO 3166 alpha-3 countries the activity concerns; used to read phone numbers.",
     )
 

@@ -101,24 +101,36 @@ def submit_report(
         session=session, keyring=keyring, report_id=report_id, selectors=extraction.selectors
     )
     audit.record(
-        session=session, actor=submitter.actor, action="report.submit", object_type="report",
+        session=session,
+        actor=submitter.actor,
+        action="report.submit",
+        object_type="report",
         object_id=str(report_id),
         details={"body_sha256": body_sha256, "reporter_report_id": report.reporter.report_id},
     )
     return Receipt(
-        report_id=report_id, received_at=received_at, body_sha256=body_sha256, duplicate=False,
-        selectors=count, warnings=extraction.warnings,
+        report_id=report_id,
+        received_at=received_at,
+        body_sha256=body_sha256,
+        duplicate=False,
+        selectors=count,
+        warnings=extraction.warnings,
     )
 
 
 def get_receipt(*, session: Session, report_id: uuid.UUID, organisation_id: int | None) -> Receipt:
     """A reporter's receipt; ``organisation_id`` limits it to the reporter's own reports."""
     report = session.get(Report, report_id)
-    if report is None or (organisation_id is not None and report.organisation_id != organisation_id):
+    if report is None or (
+        organisation_id is not None and report.organisation_id != organisation_id
+    ):
         raise NotFound(f"no report {report_id} from your organisation")
     return Receipt(
-        report_id=report.id, received_at=report.received_at, body_sha256=report.body_sha256,
-        duplicate=False, selectors=identifiers.count_for_report(session=session, report_id=report.id),
+        report_id=report.id,
+        received_at=report.received_at,
+        body_sha256=report.body_sha256,
+        duplicate=False,
+        selectors=identifiers.count_for_report(session=session, report_id=report.id),
     )
 
 
@@ -137,7 +149,7 @@ def triage_queue(*, session: Session, limit: int = 50, offset: int = 0) -> list[
     return [summarise(report) for report in rows.all()[offset : offset + limit]]
 
 
-def triage_order(query: Select[tuple[Report]]) -> Select[tuple[Report]]:
+def triage_order(query: Select[Report]) -> Select[Report]:
     """The order of the triage queue: the most urgent first, then the highest risk score (once
     detection sets one; unscored reports after scored ones of the same urgency), oldest first."""
     return query.order_by(
@@ -162,12 +174,18 @@ def read_report(
         )
     ]
     audit.record(
-        session=session, actor=actor, action="report.read", object_type="report",
+        session=session,
+        actor=actor,
+        action="report.read",
+        object_type="report",
         object_id=str(report_id),
     )
     return ReportRead(
-        **summarise(report).model_dump(), body_sha256=report.body_sha256,
-        reporter_report_id=report.reporter_report_id, body=body, selectors=selectors,
+        **summarise(report).model_dump(),
+        body_sha256=report.body_sha256,
+        reporter_report_id=report.reporter_report_id,
+        body=body,
+        selectors=selectors,
     )
 
 
@@ -179,8 +197,12 @@ def set_status(
         raise NotFound(f"no report {report_id}")
     previous, report.status = report.status, _checked_status(status)
     audit.record(
-        session=session, actor=actor, action="report.status", object_type="report",
-        object_id=str(report_id), details={"from": previous, "to": report.status, "reason": reason},
+        session=session,
+        actor=actor,
+        action="report.status",
+        object_type="report",
+        object_id=str(report_id),
+        details={"from": previous, "to": report.status, "reason": reason},
     )
     return summarise(report)
 
@@ -194,11 +216,16 @@ def require_report(*, session: Session, report_id: uuid.UUID) -> Report:
 
 def summarise(report: Report) -> ReportSummary:
     return ReportSummary(
-        id=report.id, received_at=report.received_at, organisation_id=report.organisation_id,
-        incident_type=report.incident_type, incident_time=report.incident_time,  # type: ignore[arg-type]
-        urgency=report.urgency, platform=report.platform,  # type: ignore[arg-type]
+        id=report.id,
+        received_at=report.received_at,
+        organisation_id=report.organisation_id,
+        incident_type=report.incident_type,
+        incident_time=report.incident_time,
+        urgency=report.urgency,
+        platform=report.platform,
         jurisdiction=[code for code in report.jurisdiction.split(",") if code],
-        status=report.status, risk_score=report.risk_score,
+        status=report.status,
+        risk_score=report.risk_score,
     )
 
 
@@ -231,7 +258,9 @@ def _duplicate_receipt(existing: Report, body_sha256: str, *, session: Session) 
             "send new information as a new report with its own id"
         )
     return Receipt(
-        report_id=existing.id, received_at=existing.received_at, body_sha256=existing.body_sha256,
+        report_id=existing.id,
+        received_at=existing.received_at,
+        body_sha256=existing.body_sha256,
         duplicate=True,
         selectors=identifiers.count_for_report(session=session, report_id=existing.id),
     )
@@ -248,27 +277,43 @@ def _insert_persons(
 ) -> None:
     rows: list[dict[str, Any]] = []
     for person in report.reported_persons:
-        contact = {"phones": person.phones, "emails": person.emails,
-                   "accounts": [account.model_dump(exclude_none=True) for account in person.accounts]}
-        rows.append({
-            "report_id": report_id, "role": "reported",
-            "name_enc": keyring.encrypt_optional(person.name, context="person.name"),
-            "name_index": _name_index(keyring, person.name),
-            "date_of_birth_enc": keyring.encrypt_optional(
-                person.date_of_birth.isoformat() if person.date_of_birth else None,
-                context="person.date_of_birth"),
-            "contact_enc": keyring.encrypt(json.dumps(contact), context="person.contact"),
-            "age_estimate": person.age_estimate, "is_minor": None, "sex": person.sex,
-            "country": person.nationality,
-        })
+        contact = {
+            "phones": person.phones,
+            "emails": person.emails,
+            "accounts": [account.model_dump(exclude_none=True) for account in person.accounts],
+        }
+        rows.append(
+            {
+                "report_id": report_id,
+                "role": "reported",
+                "name_enc": keyring.encrypt_optional(person.name, context="person.name"),
+                "name_index": _name_index(keyring, person.name),
+                "date_of_birth_enc": keyring.encrypt_optional(
+                    person.date_of_birth.isoformat() if person.date_of_birth else None,
+                    context="person.date_of_birth",
+                ),
+                "contact_enc": keyring.encrypt(json.dumps(contact), context="person.contact"),
+                "age_estimate": person.age_estimate,
+                "is_minor": None,
+                "sex": person.sex,
+                "country": person.nationality,
+            }
+        )
     for victim in report.victims:
-        rows.append({
-            "report_id": report_id, "role": "victim",
-            "name_enc": keyring.encrypt_optional(victim.name, context="person.name"),
-            "name_index": _name_index(keyring, victim.name), "date_of_birth_enc": None,
-            "contact_enc": None, "age_estimate": victim.age_estimate, "is_minor": victim.is_minor,
-            "sex": victim.sex, "country": victim.country,
-        })
+        rows.append(
+            {
+                "report_id": report_id,
+                "role": "victim",
+                "name_enc": keyring.encrypt_optional(victim.name, context="person.name"),
+                "name_index": _name_index(keyring, victim.name),
+                "date_of_birth_enc": None,
+                "contact_enc": None,
+                "age_estimate": victim.age_estimate,
+                "is_minor": victim.is_minor,
+                "sex": victim.sex,
+                "country": victim.country,
+            }
+        )
     if rows:
         session.execute(insert(ReportPerson), rows)
 
@@ -279,8 +324,10 @@ def _name_index(keyring: Keyring, name: str | None) -> str | None:
 
 def _insert_files(session: Session, report_id: uuid.UUID, report: ReportCreate) -> None:
     rows = [
-        {"report_id": report_id, **file.model_dump(include={"sha256", "md5", "pdq", "pdq_quality",
-                                                             "media_type"})}
+        {
+            "report_id": report_id,
+            **file.model_dump(include={"sha256", "md5", "pdq", "pdq_quality", "media_type"}),
+        }
         for file in report.files
     ]
     if rows:

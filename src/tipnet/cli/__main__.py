@@ -1,0 +1,3 @@
+from tipnet.cli import app
+
+app(prog_name="tipnet")

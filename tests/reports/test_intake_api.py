@@ -1,0 +1,245 @@
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+
+import pytest
+import rfc8785
+from sqlalchemy import func, select
+
+from tests.conftest import Node
+from tests.reports.helpers import sample_report
+from tipnet.audit.models import AuditEvent
+from tipnet.auth.permissions import Role
+from tipnet.reports.models import Report, ReportPerson
+
+
+@pytest.fixture
+def platform(node: Node) -> Node:
+    node.user("platform", Role.REPORTER, org="Platform A")
+    node.user("other-platform", Role.REPORTER, org="Platform B")
+    node.user("police", Role.INVESTIGATOR, org="Police")
+    return node
+
+
+def _count_reports(node: Node) -> int:
+    with node.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Report)) or 0)
+
+
+def test_receipt_proves_what_was_sent(platform: Node, backend: str) -> None:
+    body = sample_report()
+    response = platform.client.post(
+        "/api/v1/reports", json=body, headers=platform.headers("platform")
+    )
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert receipt["body_sha256"] == hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+    assert receipt["duplicate"] is False
+    assert response.headers["Location"] == f"/api/v1/reports/{receipt['report_id']}"
+    again = platform.client.get(
+        f"/api/v1/reports/{receipt['report_id']}/receipt", headers=platform.headers("platform")
+    )
+    assert again.json()["body_sha256"] == receipt["body_sha256"]
+
+
+def test_reporter_cannot_see_another_platforms_receipt(platform: Node, backend: str) -> None:
+    receipt = platform.client.post(
+        "/api/v1/reports", json=sample_report(), headers=platform.headers("platform")
+    ).json()
+    response = platform.client.get(
+        f"/api/v1/reports/{receipt['report_id']}/receipt",
+        headers=platform.headers("other-platform"),
+    )
+    assert response.status_code == 404
+
+
+def test_same_reporter_report_id_never_creates_a_second_report(
+    platform: Node, backend: str
+) -> None:
+    first = platform.client.post(
+        "/api/v1/reports", json=sample_report("dup-1"), headers=platform.headers("platform")
+    )
+    second = platform.client.post(
+        "/api/v1/reports", json=sample_report("dup-1"), headers=platform.headers("platform")
+    )
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert second.json()["report_id"] == first.json()["report_id"]
+    assert second.json()["duplicate"] is True
+    # another platform may use the same id of its own
+    other = platform.client.post(
+        "/api/v1/reports", json=sample_report("dup-1"), headers=platform.headers("other-platform")
+    )
+    assert other.status_code == 201 and other.json()["report_id"] != first.json()["report_id"]
+    assert _count_reports(platform) == 2
+
+
+def test_same_id_with_different_body_is_a_conflict(platform: Node, backend: str) -> None:
+    platform.client.post(
+        "/api/v1/reports", json=sample_report("c-1"), headers=platform.headers("platform")
+    )
+    changed = sample_report("c-1", jurisdiction=["FRA"])
+    response = platform.client.post(
+        "/api/v1/reports", json=changed, headers=platform.headers("platform")
+    )
+    assert response.status_code == 409
+    assert "different body" in response.json()["detail"]
+    assert _count_reports(platform) == 1
+
+
+def test_idempotency_key_deduplicates_reports_without_an_id(platform: Node, backend: str) -> None:
+    body = sample_report()
+    del body["reporter"]["report_id"]
+    headers = {**platform.headers("platform"), "Idempotency-Key": "retry-abc"}
+    first = platform.client.post("/api/v1/reports", json=body, headers=headers)
+    second = platform.client.post("/api/v1/reports", json=body, headers=headers)
+    assert first.json()["report_id"] == second.json()["report_id"]
+    third = platform.client.post("/api/v1/reports", json=body, headers=platform.headers("platform"))
+    assert third.status_code == 201  # no key, no id: a new report
+    assert _count_reports(platform) == 2
+
+
+def test_concurrent_retries_make_one_report(platform: Node, backend: str) -> None:
+    body = sample_report("race-1")
+    results: list[tuple[int, str]] = []
+
+    def post() -> None:
+        response = platform.client.post(
+            "/api/v1/reports", json=body, headers=platform.headers("platform")
+        )
+        results.append((response.status_code, response.json().get("report_id", response.text)))
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(status for status, _ in results) == [200] * 7 + [201]
+    assert len({report_id for _, report_id in results}) == 1
+    assert _count_reports(platform) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            {"incident": {"type": "bogus", "time": "2026-01-01T00:00:00Z", "summary": "x"}},
+            "incident.type",
+        ),
+        (
+            {"incident": {"type": "other", "time": "2026-01-01T00:00:00", "summary": "x"}},
+            "incident.time",
+        ),
+        (
+            {"incident": {"type": "other", "time": "2999-01-01T00:00:00Z", "summary": "x"}},
+            "incident",
+        ),
+        ({"jurisdiction": ["XXX"]}, "jurisdiction.0"),
+        ({"surprise": 1}, "surprise"),
+        ({"files": [{"sha256": "not-hex", "content": "AAAA"}]}, "files.0.sha256"),
+        ({"victims": [{"age_estimate": 300}]}, "victims.0.age_estimate"),
+    ],
+)
+def test_bad_fields_get_422_naming_the_field(
+    platform: Node, change: dict[str, object], field: str
+) -> None:
+    body = sample_report(**change)
+    response = platform.client.post(
+        "/api/v1/reports", json=body, headers=platform.headers("platform")
+    )
+    assert response.status_code == 422, response.text
+    fields = [item["field"] for item in response.json()["detail"]]
+    assert field in fields, fields
+    assert all(item["message"] for item in response.json()["detail"])
+    assert _count_reports(platform) == 0
+
+
+def test_oversized_body_gets_413(platform: Node) -> None:
+    body = sample_report(padding="x" * 2_000_000)
+    response = platform.client.post(
+        "/api/v1/reports", json=body, headers=platform.headers("platform")
+    )
+    assert response.status_code == 413
+    assert _count_reports(platform) == 0
+
+
+def test_not_json_gets_422(platform: Node) -> None:
+    response = platform.client.post(
+        "/api/v1/reports",
+        content=b"{not json",
+        headers={**platform.headers("platform"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+
+
+def test_selectors_are_extracted_and_normalised(platform: Node, backend: str) -> None:
+    receipt = platform.client.post(
+        "/api/v1/reports", json=sample_report(), headers=platform.headers("platform")
+    ).json()
+    report = platform.client.get(
+        f"/api/v1/reports/{receipt['report_id']}", headers=platform.headers("police")
+    ).json()
+    values = {(item["kind"], item["value"]) for item in report["selectors"]}
+    assert ("phone", "+34612345678") in values  # national form read with the ESP hint
+    assert ("phone", "+34611223344") in values  # a reported person's phone
+    assert ("email", "recruit@jobs-abroad.example") in values  # obfuscated in free text
+    assert receipt["selectors"] == len(report["selectors"])
+
+
+def test_personal_fields_are_encrypted_at_rest(platform: Node, backend: str) -> None:
+    platform.client.post(
+        "/api/v1/reports", json=sample_report(), headers=platform.headers("platform")
+    )
+    with platform.session() as session:
+        report = session.scalars(select(Report)).one()
+        persons = session.scalars(select(ReportPerson)).all()
+    assert b"Fictional" not in report.body_enc
+    assert all(b"Fictional" not in (person.name_enc or b"") for person in persons)
+    assert {person.role for person in persons} == {"reported", "victim"}
+
+
+def test_reading_a_report_is_audited(platform: Node, backend: str) -> None:
+    receipt = platform.client.post(
+        "/api/v1/reports", json=sample_report(), headers=platform.headers("platform")
+    ).json()
+    platform.client.get(
+        f"/api/v1/reports/{receipt['report_id']}", headers=platform.headers("police")
+    )
+    with platform.session() as session:
+        reads = session.scalars(select(AuditEvent).where(AuditEvent.action == "report.read")).all()
+    assert [(event.actor, event.object_id) for event in reads] == [
+        ("user:police", receipt["report_id"])
+    ]
+    assert reads[0].remote_addr is not None
+
+
+def test_triage_queue_orders_by_urgency_then_age(platform: Node, backend: str) -> None:
+    times = {"low": "2026-01-03", "immediate": "2026-01-02", "normal": "2026-01-01"}
+    for index, (urgency, day) in enumerate(times.items()):
+        body = sample_report(f"t-{index}")
+        body["incident"].update(urgency=urgency, time=f"{day}T00:00:00Z")
+        platform.client.post("/api/v1/reports", json=body, headers=platform.headers("platform"))
+    late_immediate = sample_report("t-9")
+    late_immediate["incident"].update(urgency="immediate", time="2026-01-05T00:00:00Z")
+    platform.client.post(
+        "/api/v1/reports", json=late_immediate, headers=platform.headers("platform")
+    )
+    queue = platform.client.get("/api/v1/triage", headers=platform.headers("police")).json()
+    assert [item["urgency"] for item in queue] == ["immediate", "immediate", "normal", "low"]
+    report_id = queue[0]["id"]
+    moved = platform.client.post(
+        f"/api/v1/reports/{report_id}/status",
+        json={"status": "triaged"},
+        headers=platform.headers("police"),
+    )
+    assert moved.status_code == 200
+    queue = platform.client.get("/api/v1/triage", headers=platform.headers("police")).json()
+    assert report_id not in [item["id"] for item in queue]
+
+
+def test_unknown_report_is_404(platform: Node) -> None:
+    response = platform.client.get(
+        f"/api/v1/reports/{uuid.uuid4()}", headers=platform.headers("police")
+    )
+    assert response.status_code == 404

@@ -1,0 +1,94 @@
+"""Walk every route of the API with every role. A route missing from EXPECTED, or one that lets
+the wrong role in, fails here: a new route cannot ship without a decided permission check."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi.routing import APIRoute
+
+from tests.conftest import Node
+from tipnet.api import PUBLIC_PATHS
+from tipnet.auth.permissions import Role
+from tipnet.deps import Requires, get_principal
+
+REPORTER, INVESTIGATOR, ANALYST, ADMIN = Role.REPORTER, Role.INVESTIGATOR, Role.ANALYST, Role.ADMIN
+ANY = frozenset(Role)
+
+# (method, path) -> roles that may call it. Public routes are listed in tipnet.api.PUBLIC_PATHS.
+EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
+    ("GET", "/api/v1/me"): ANY,
+    ("POST", "/api/v1/reports"): frozenset({REPORTER}),
+    ("GET", "/api/v1/reports/{report_id}/receipt"): frozenset({REPORTER}),
+    ("GET", "/api/v1/reports"): frozenset({INVESTIGATOR, ADMIN}),
+    ("GET", "/api/v1/reports/{report_id}"): frozenset({INVESTIGATOR, ADMIN}),
+    ("POST", "/api/v1/reports/{report_id}/status"): frozenset({INVESTIGATOR}),
+    ("GET", "/api/v1/triage"): frozenset({INVESTIGATOR}),
+    ("GET", "/api/v1/audit/verify"): frozenset({ADMIN}),
+}
+
+
+def _api_routes(node: Node) -> list[tuple[str, str, APIRoute]]:
+    return [
+        (method, route.path, route)
+        for route in node.client.app.routes  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute)
+        for method in sorted(route.methods)
+    ]
+
+
+def _concrete(path: str) -> str:
+    for name in ("report_id", "case_id", "network_id", "comment_id", "victim_id", "perpetrator_id"):
+        path = path.replace("{" + name + "}", str(uuid.uuid4()))
+    return path
+
+
+def _declares_auth(route: APIRoute) -> bool:
+    calls = [dependency.call for dependency in route.dependant.dependencies]
+    return any(isinstance(call, Requires) or call is get_principal for call in calls)
+
+
+@pytest.fixture
+def every_role(node: Node) -> Node:
+    for role in Role:
+        node.user(f"user-{role.value}", role)
+    return node
+
+
+def test_every_route_is_classified(every_role: Node) -> None:
+    for method, path, route in _api_routes(every_role):
+        if path in PUBLIC_PATHS:
+            continue
+        assert (method, path) in EXPECTED, f"{method} {path} has no expected permissions here"
+        assert _declares_auth(route), f"{method} {path} does not declare a permission dependency"
+    listed = {(method, path) for method, path, _route in _api_routes(every_role)}
+    assert set(EXPECTED) <= listed, f"stale entries: {set(EXPECTED) - listed}"
+
+
+def test_every_route_with_every_role(every_role: Node) -> None:
+    node = every_role
+    for method, path, _route in _api_routes(node):
+        if path in PUBLIC_PATHS:
+            continue
+        url = _concrete(path)
+        anonymous = node.client.request(method, url, json={})
+        assert anonymous.status_code == 401, f"{method} {path} anonymous -> {anonymous.status_code}"
+        for role in Role:
+            response = node.client.request(
+                method, url, json={}, headers=node.headers(f"user-{role.value}")
+            )
+            allowed = role in EXPECTED[(method, path)]
+            if allowed:
+                assert response.status_code not in (401, 403), f"{method} {path} as {role}"
+            else:
+                assert response.status_code == 403, (
+                    f"{method} {path} as {role} -> {response.status_code}, expected 403"
+                )
+            assert response.status_code < 500, f"{method} {path} as {role}: {response.text}"
+
+
+def test_public_routes_need_no_token(node: Node) -> None:
+    assert node.client.get("/api/v1/health").json()["status"] == "ok"
+    assert node.client.get("/openapi.json").status_code == 200
+    assert node.client.get("/docs").status_code == 200
