@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,12 +45,19 @@ class Node:
     session_factory: sessionmaker[Session]
     keyring: Keyring
     tokens: dict[str, str] = field(default_factory=dict)
+    _app: FastAPI | None = None
     _client: TestClient | None = None
+
+    @property
+    def app(self) -> FastAPI:
+        if self._app is None:
+            self._app = create_app(self.settings)
+        return self._app
 
     @property
     def client(self) -> TestClient:
         if self._client is None:
-            self._client = TestClient(create_app(self.settings), raise_server_exceptions=False)
+            self._client = TestClient(self.app, raise_server_exceptions=False)
         return self._client
 
     @property
@@ -149,5 +157,6 @@ def node(settings: Settings) -> Iterator[Node]:
     yield built
     if built._client is not None:
         built._client.close()
-        built._client.app.state.engine.dispose()  # type: ignore[attr-defined]
+    if built._app is not None:
+        built._app.state.engine.dispose()
     engine.dispose()

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tipnet import __version__
@@ -54,6 +55,23 @@ def _install_error_handlers(app: FastAPI) -> None:
             {"detail": error.message}, status_code=error.status_code, headers=headers
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400 and error.detail == "There was an error parsing the body":
+            # FastAPI's answer to a body that is not UTF-8; say what is wrong, as for bad JSON.
+            problem = {
+                "field": "body",
+                "message": "the body is not UTF-8 encoded JSON",
+                "type": "json_invalid",
+                "loc": ["body"],
+            }
+            return JSONResponse({"detail": [problem]}, status_code=422)
+        return JSONResponse(
+            {"detail": error.detail},
+            status_code=error.status_code,
+            headers=getattr(error, "headers", None),
+        )
+
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse(
@@ -64,7 +82,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 def _field_error(item: Any) -> dict[str, Any]:
     location = [str(part) for part in item.get("loc", ())]
     return {
-        "field": ".".join(location[1:]) if location[:1] == ["body"] else ".".join(location),
+        "field": (".".join(location[1:]) or "body")
+        if location[:1] == ["body"]
+        else ".".join(location),
         "message": item.get("msg", "invalid value"),
         "type": item.get("type", "value_error"),
         "loc": item.get("loc", ()),

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from tipnet.audit import models as audit_models
 from tipnet.auth import models as auth_models
+from tipnet.cases import models as case_models
 from tipnet.db import Base
 from tipnet.identifiers import models as identifier_models
 from tipnet.reports import models as report_models
 
 metadata = Base.metadata
 
-__all__ = ["audit_models", "auth_models", "identifier_models", "metadata", "report_models"]
+__all__ = [
+    "audit_models",
+    "auth_models",
+    "case_models",
+    "identifier_models",
+    "metadata",
+    "report_models",
+]

@@ -78,10 +78,16 @@ def test_interrupted_run_resumes_without_duplicates(
     with pytest.raises(KeyboardInterrupt):
         _run(node, submitter, path, on_line=crash_at_line_6)
     assert _reports(node) == 5
+    # Simulate the worst moment: lines 5 and 6 were committed but the progress write was lost.
+    progress = ingest.progress_path(path)
+    saved = json.loads(progress.read_text())
+    assert saved["line"] == 6
+    progress.write_text(json.dumps({**saved, "line": 4}))
     result = _run(node, submitter, path)
-    assert result.resumed_after_line == 5  # line 6 was committed but not yet recorded
-    assert (result.accepted, result.duplicates, result.rejected) == (6, 1, 0)
+    assert result.resumed_after_line == 4
+    assert (result.accepted, result.duplicates, result.rejected) == (6, 2, 0)
     assert _reports(node) == 11
+    assert not progress.exists()
     rejects = path.with_suffix(".rejects").read_text().splitlines()
     assert [json.loads(line)["line"] for line in rejects] == [2]
     again = _run(node, submitter, path)  # a finished file run again adds nothing

@@ -139,10 +139,12 @@ def test_concurrent_retries_make_one_report(platform: Node, backend: str) -> Non
         ({"surprise": 1}, "surprise"),
         ({"files": [{"sha256": "not-hex", "content": "AAAA"}]}, "files.0.sha256"),
         ({"victims": [{"age_estimate": 300}]}, "victims.0.age_estimate"),
+        ({"internet": {"platform": "insta\u0000gram"}}, "internet.platform"),
+        ({"jurisdiction": ["E\u0000SP"]}, "jurisdiction.0"),
     ],
 )
 def test_bad_fields_get_422_naming_the_field(
-    platform: Node, change: dict[str, object], field: str
+    platform: Node, backend: str, change: dict[str, object], field: str
 ) -> None:
     body = sample_report(**change)
     response = platform.client.post(

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat
+from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumber, PhoneNumberFormat
 
 from tipnet.identifiers.iso3166 import ALPHA3_TO_ALPHA2
 from tipnet.identifiers.selectors import Selector, SelectorKind, SelectorRejected, quoted
@@ -66,18 +66,38 @@ def normalize_phone(
     accept_possible: bool = False,
 ) -> Selector:
     """Normalise one phone number to E.164, or raise :class:`SelectorRejected` saying why."""
-    text = raw.strip()
     regions, unknown = region_codes(region_hints)
     parsed: list[tuple[PhoneNumber, str]] = []
-    for number, how in _interpretations(text, regions, bare_international):
+    found = interpret(raw, regions, bare_international, accept_possible, parsed)
+    if found is None:
+        raise SelectorRejected(SelectorKind.PHONE, raw, _rejection(raw, parsed, regions, unknown))
+    value, detail = found
+    return Selector(SelectorKind.PHONE, value, raw, source, detail)
+
+
+def interpret(
+    raw: str,
+    regions: Sequence[str],
+    bare_international: bool = True,
+    accept_possible: bool = False,
+    tried: list[tuple[PhoneNumber, str]] | None = None,
+) -> tuple[str, dict[str, str]] | None:
+    """The E.164 value and detail of the first acceptable reading of ``raw``, or None.
+
+    ``regions`` are phonenumbers region codes (see :func:`region_codes`); ``tried`` collects the
+    readings that failed, for an error message. The building block of :func:`normalize_phone`
+    for callers that validate many candidates and build their own selectors.
+    """
+    parsed = tried if tried is not None else []
+    for number, how in _interpretations(raw.strip(), regions, bare_international):
         if phonenumbers.is_valid_number(number):
-            return _selector(raw, number, how, source, "valid")
+            return _value(number, how, "valid")
         parsed.append((number, how))
     if accept_possible:
         for number, how in parsed:
             if phonenumbers.is_possible_number(number):
-                return _selector(raw, number, how, source, "possible")
-    raise SelectorRejected(SelectorKind.PHONE, raw, _rejection(raw, parsed, regions, unknown))
+                return _value(number, how, "possible")
+    return None
 
 
 def _interpretations(
@@ -91,9 +111,27 @@ def _interpretations(
     if diallable.startswith("00"):
         yield from _parse("+" + diallable[2:], None, "00-prefix")
     for region in regions:
-        yield from _parse(text, region, "region")
+        if not text.isdigit() or _length_fits(text, region):
+            yield from _parse(text, region, "region")
     if bare_international and len(diallable) >= 8 and not diallable.startswith("0"):
         yield from _parse("+" + diallable, None, "bare-international")
+
+
+def _length_fits(digits: str, region: str) -> bool:
+    """Cheap pre-check before parsing a bare digit string in a region (parsing costs ~10 us):
+    could it be a national number there, with or without trunk prefix or country code?"""
+    metadata = PhoneMetadata.metadata_for_region(region)
+    prefix = (metadata.national_prefix_for_parsing or "") if metadata else ""
+    if metadata is None or (prefix and not prefix.isdigit()):
+        return True  # complex national-prefix rules (GB, BR, AR...): let phonenumbers decide
+    lengths = metadata.general_desc.possible_length if metadata.general_desc else ()
+    size = len(digits)
+    country = str(metadata.country_code)
+    return (
+        size in lengths
+        or (bool(prefix) and digits.startswith(prefix) and size - len(prefix) in lengths)
+        or (digits.startswith(country) and size - len(country) in lengths)
+    )
 
 
 def _parse(text: str, region: str | None, how: str) -> Iterator[tuple[PhoneNumber, str]]:
@@ -103,13 +141,12 @@ def _parse(text: str, region: str | None, how: str) -> Iterator[tuple[PhoneNumbe
         return
 
 
-def _selector(raw: str, number: PhoneNumber, how: str, source: str, validity: str) -> Selector:
+def _value(number: PhoneNumber, how: str, validity: str) -> tuple[str, dict[str, str]]:
     detail = {"validity": validity, "parsed_as": how}
     region = phonenumbers.region_code_for_number(number)
     if region:
         detail["region"] = region
-    value = phonenumbers.format_number(number, _E164)
-    return Selector(SelectorKind.PHONE, value, raw, source, detail)
+    return phonenumbers.format_number(number, _E164), detail
 
 
 def _rejection(
@@ -125,7 +162,7 @@ def _rejection(
         number = parsed[0][0]
         reason = phonenumbers.is_possible_number_with_reason(number)
         why = _WHY.get(reason, "it is not in any range allocated in that country")
-        region = phonenumbers.region_code_for_country_code(number.country_code)
+        region = phonenumbers.region_code_for_country_code(number.country_code or 0)
         where = f"+{number.country_code} ({region})" if region != "ZZ" else "that country code"
         return f"{shown} is not a valid phone number for {where}: {why}; check the digits"
     tried = ", ".join(regions) if regions else "no region"

@@ -57,6 +57,10 @@ class SelectorRejected(InvalidInput, ValueError):
         self.kind = kind
         self.raw = raw
 
+    def __reduce__(self) -> tuple[type[SelectorRejected], tuple[SelectorKind, str, str]]:
+        # Exceptions pickle their args; ours differ, and Dask ships exceptions between processes.
+        return (type(self), (self.kind, self.raw, self.message))
+
 
 @dataclass(frozen=True, slots=True)
 class Found:

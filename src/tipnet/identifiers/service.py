@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
-from tipnet.identifiers.extract import extract_selectors
 
 from tipnet.crypto import Keyring
+from tipnet.identifiers.extract import extract_selectors
 from tipnet.identifiers.models import Identifier
 from tipnet.identifiers.selectors import Selector
 from tipnet.reports.schemas import Account, ReportCreate, SelectorWarning

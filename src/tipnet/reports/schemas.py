@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     IPvAnyAddress,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -66,6 +67,15 @@ AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=20_000)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: object) -> object:
+        # PostgreSQL cannot store U+0000 in text, and no real report needs it.
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(item, str) and "\x00" in item for item in values):
+            raise ValueError("text must not contain NUL (\\u0000) characters")
+        return value
 
 
 class Contact(Strict):

@@ -1,0 +1,494 @@
+"""Case management for investigators: plain functions, no HTTP.
+
+A case moves along HTCDS ``cas_Status`` by the transitions in :data:`TRANSITIONS`; every move is
+kept in the status history. Writes lock the case row first (``FOR UPDATE`` on PostgreSQL; SQLite
+already serialises writers with ``BEGIN IMMEDIATE``), so the checks below cannot race each other.
+Every write ends with one audit record, and so does every read that decrypts personal data.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from tipnet.audit import service as audit
+from tipnet.audit.service import Actor
+from tipnet.auth import service as auth_service
+from tipnet.auth.models import User
+from tipnet.auth.permissions import Role
+from tipnet.auth.service import Principal
+from tipnet.cases.htcds import CaseStatus
+from tipnet.cases.models import (
+    Case,
+    CaseAssignee,
+    CaseComment,
+    CasePerson,
+    CasePersonCode,
+    CaseReport,
+    CaseStatusChange,
+)
+from tipnet.cases.schemas import (
+    AssigneeRead,
+    CaseCreate,
+    CaseRead,
+    CaseReportRead,
+    CaseSummary,
+    CommentRead,
+    PerpetratorCreate,
+    PerpetratorRead,
+    PersonFields,
+    PersonHit,
+    StatusChange,
+    StatusHistoryRead,
+    VictimCreate,
+    VictimRead,
+)
+from tipnet.crypto import Keyring
+from tipnet.db import utcnow
+from tipnet.errors import Conflict, InvalidInput, NotFound
+from tipnet.reports import service as reports
+from tipnet.reports.models import Report
+
+ACTIVE, FOLLOW_UP = CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP
+CLOSED, CLOSED_REFERRED = CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED
+OPEN = frozenset({ACTIVE, FOLLOW_UP})
+TRANSITIONS: dict[CaseStatus, tuple[CaseStatus, ...]] = {
+    ACTIVE: (FOLLOW_UP, CLOSED, CLOSED_REFERRED),
+    FOLLOW_UP: (ACTIVE, CLOSED, CLOSED_REFERRED),
+    CLOSED: (ACTIVE,),  # reopening needs a reason
+    CLOSED_REFERRED: (ACTIVE,),
+}
+COMMENT_CONTEXT = "case.comment.body"
+# One index context for victims and perpetrators, so one lookup finds a name in either role.
+NAME_INDEX_CONTEXT = "case.person.name"
+
+
+def open_case(*, session: Session, principal: Principal, case: CaseCreate) -> CaseSummary:
+    row = Case(id=uuid.uuid4(), title=case.title, status=ACTIVE, created_by=principal.user_id)
+    session.add(row)
+    session.flush()
+    _record_status(session, row, None, "case opened", principal)
+    return _audited(session, principal.actor, "case.open", row, {"title": case.title})
+
+
+def list_cases(
+    *,
+    session: Session,
+    status: CaseStatus | None = None,
+    assignee: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[CaseSummary]:
+    """Cases, most recently changed first; no personal data, so not audited."""
+    query = select(Case).order_by(Case.updated_at.desc(), Case.id)
+    if status is not None:
+        query = query.where(Case.status == status.value)
+    if assignee is not None:
+        assigned = select(CaseAssignee.case_id).join(User, User.id == CaseAssignee.user_id)
+        query = query.where(Case.id.in_(assigned.where(User.username == assignee)))
+    return _summaries(session, session.scalars(query.limit(limit).offset(offset)).all())
+
+
+def read_case(*, session: Session, keyring: Keyring, case_id: uuid.UUID, actor: Actor) -> CaseRead:
+    """One case in full, with its victims and perpetrators decrypted: an audited read."""
+    case = _require(session, case_id)
+    persons = _persons(session, keyring, case_id)
+    result = CaseRead.model_validate(
+        {
+            **_summaries(session, [case])[0].model_dump(),
+            "cas_ReasonForCaseClosure": case.closure_reason,
+            "cas_ReferredOrganisation": case.referred_organisation,
+            "cas_ReasonForOutgoingReferral": case.referral_reason,
+            "cas_OutgoingReferralDate": case.referral_date,
+            "report_ids": session.scalars(
+                select(CaseReport.report_id)
+                .where(CaseReport.case_id == case_id)
+                .order_by(CaseReport.attached_at)
+            ).all(),
+            "comments": _comments(session, keyring, case_id),
+            "status_history": _history(session, case_id),
+            "victims": [data for role, data in persons if role == "victim"],
+            "perpetrators": [data for role, data in persons if role == "perpetrator"],
+        }
+    )
+    details = {"victims": len(result.victims), "perpetrators": len(result.perpetrators)}
+    _audit(session, actor, "case.read", case_id, details)
+    return result
+
+
+def change_status(
+    *, session: Session, case_id: uuid.UUID, change: StatusChange, principal: Principal
+) -> CaseSummary:
+    case = _require(session, case_id, for_update=True)
+    current, target = CaseStatus(case.status), change.status
+    if target is current:
+        raise Conflict(f"case {case_id} is already {current}")
+    if target not in TRANSITIONS[current]:
+        allowed = " or ".join(TRANSITIONS[current])
+        raise Conflict(f"a {current} case cannot move to {target}; it can move to {allowed}")
+    if current not in OPEN and change.reason is None:
+        raise InvalidInput(f"give a reason to reopen a {current} case")
+    _apply_status(case, change)
+    _record_status(session, case, current, change.reason, principal)
+    details = {"from": current.value, "to": target.value, "reason": change.reason}
+    return _audited(session, principal.actor, "case.status", case, details)
+
+
+def attach_report(
+    *, session: Session, case_id: uuid.UUID, report_id: uuid.UUID, principal: Principal
+) -> CaseReportRead:
+    """Attach a report; it becomes ``in_case``. A report may belong to several cases."""
+    case = _require_open(session, case_id, "attach reports")
+    report = _lock_report(session, report_id)
+    if session.get(CaseReport, (case_id, report_id)) is not None:
+        raise Conflict(f"report {report_id} is already attached to case {case_id}")
+    link = CaseReport(case_id=case_id, report_id=report_id, attached_by=principal.user_id)
+    session.add(link)
+    case.updated_at = utcnow()
+    session.flush()
+    if report.status != "in_case":
+        _set_report_status(session, report_id, "in_case", f"attached to case {case_id}", principal)
+    _audit(session, principal.actor, "case.report.attach", case_id, {"report_id": str(report_id)})
+    return CaseReportRead(
+        report_id=report_id, attached_at=link.attached_at, attached_by=principal.username
+    )
+
+
+def detach_report(
+    *, session: Session, case_id: uuid.UUID, report_id: uuid.UUID, principal: Principal
+) -> None:
+    """Detach a report; once it is in no case it goes back to ``triaged`` (not ``new``: an
+    investigator has looked at it)."""
+    case = _require_open(session, case_id, "detach reports")
+    _lock_report(session, report_id)  # so two cases letting go of one report cannot race
+    link = session.get(CaseReport, (case_id, report_id))
+    if link is None:
+        raise NotFound(f"report {report_id} is not attached to case {case_id}")
+    session.delete(link)
+    case.updated_at = utcnow()
+    session.flush()
+    if session.scalar(select(CaseReport.case_id).where(CaseReport.report_id == report_id)) is None:
+        _set_report_status(
+            session, report_id, "triaged", f"detached from case {case_id}", principal
+        )
+    _audit(session, principal.actor, "case.report.detach", case_id, {"report_id": str(report_id)})
+
+
+def assign(
+    *, session: Session, case_id: uuid.UUID, username: str, principal: Principal
+) -> AssigneeRead:
+    case = _require_open(session, case_id, "assign investigators")
+    user = auth_service.get_user_by_name(session=session, username=username)
+    if user.role != Role.INVESTIGATOR.value or not user.active:
+        kind = f"a {user.role}" if user.active else "deactivated"
+        raise InvalidInput(
+            f"user {username!r} is {kind}; only active investigators can be assigned to a case"
+        )
+    if session.get(CaseAssignee, (case_id, user.id)) is not None:
+        raise Conflict(f"{username!r} is already assigned to case {case_id}")
+    row = CaseAssignee(case_id=case_id, user_id=user.id, assigned_by=principal.user_id)
+    session.add(row)
+    case.updated_at = utcnow()
+    session.flush()
+    _audit(session, principal.actor, "case.assign", case_id, {"username": username})
+    return AssigneeRead(
+        username=username, assigned_at=row.assigned_at, assigned_by=principal.username
+    )
+
+
+def add_comment(
+    *, session: Session, keyring: Keyring, case_id: uuid.UUID, body: str, principal: Principal
+) -> CommentRead:
+    """Comments are allowed on closed cases too: notes about a closed case still belong to it."""
+    case = _require(session, case_id, for_update=True)
+    body_enc = keyring.encrypt(body, context=COMMENT_CONTEXT)
+    row = CaseComment(case_id=case_id, author_id=principal.user_id, body_enc=body_enc)
+    session.add(row)
+    case.updated_at = utcnow()
+    session.flush()
+    _audit(session, principal.actor, "case.comment", case_id, {"comment_id": row.id})
+    return CommentRead(id=row.id, author=principal.username, created_at=row.created_at, body=body)
+
+
+def add_victim(
+    *,
+    session: Session,
+    keyring: Keyring,
+    case_id: uuid.UUID,
+    victim: VictimCreate,
+    principal: Principal,
+) -> VictimRead:
+    stored = _store_person(session, keyring, principal, case_id, "victim", victim)
+    return VictimRead.model_validate(stored)
+
+
+def add_perpetrator(
+    *,
+    session: Session,
+    keyring: Keyring,
+    case_id: uuid.UUID,
+    perpetrator: PerpetratorCreate,
+    principal: Principal,
+) -> PerpetratorRead:
+    stored = _store_person(session, keyring, principal, case_id, "perpetrator", perpetrator)
+    return PerpetratorRead.model_validate(stored)
+
+
+def find_person(*, session: Session, keyring: Keyring, name: str, actor: Actor) -> list[PersonHit]:
+    """Victims and perpetrators recorded under exactly this full name (case and spacing folded),
+    found by blind index. Audited with the number of hits, never the name."""
+    index = keyring.blind_index(name, context=NAME_INDEX_CONTEXT)
+    query = select(CasePerson.case_id, CasePerson.id, CasePerson.role, Case.status).join(Case)
+    rows = session.execute(query.where(CasePerson.name_index == index).order_by(CasePerson.id))
+    hits = [
+        PersonHit(case_id=case_id, person_id=person_id, role=role, case_status=status)
+        for case_id, person_id, role, status in rows
+    ]
+    _audit(session, actor, "case.person_search", None, {"hits": len(hits)}, "case_person")
+    return hits
+
+
+def _require(session: Session, case_id: uuid.UUID, *, for_update: bool = False) -> Case:
+    query = select(Case).where(Case.id == case_id)
+    case = session.scalars(query.with_for_update() if for_update else query).one_or_none()
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+def _require_open(session: Session, case_id: uuid.UUID, doing: str) -> Case:
+    case = _require(session, case_id, for_update=True)
+    if CaseStatus(case.status) not in OPEN:
+        raise Conflict(
+            f"case {case_id} is {case.status}; reopen it (cas_Status Active, with a "
+            f"reason) before you {doing}"
+        )
+    return case
+
+
+def _lock_report(session: Session, report_id: uuid.UUID) -> Report:
+    query = select(Report).where(Report.id == report_id).with_for_update()
+    report = session.scalars(query).one_or_none()
+    if report is None:
+        raise NotFound(f"no report {report_id}; attach reports by the id on their receipt")
+    return report
+
+
+def _set_report_status(
+    session: Session, report_id: uuid.UUID, status: str, reason: str, principal: Principal
+) -> None:
+    reports.set_status(
+        session=session, report_id=report_id, status=status, reason=reason, actor=principal.actor
+    )
+
+
+def _apply_status(case: Case, change: StatusChange) -> None:
+    case.status, case.updated_at = change.status.value, utcnow()
+    if change.status in OPEN:
+        case.closure_reason = None  # reopened: the closure no longer describes the case
+        return
+    case.closure_reason = change.reason
+    if change.status is CLOSED_REFERRED:
+        case.referred_organisation = change.referred_organisation
+        case.referral_reason = change.referral_reason
+        case.referral_date = case.updated_at
+
+
+def _record_status(
+    session: Session, case: Case, previous: str | None, reason: str | None, principal: Principal
+) -> None:
+    session.add(
+        CaseStatusChange(
+            case_id=case.id,
+            from_status=previous,
+            to_status=case.status,
+            reason=reason,
+            changed_by=principal.user_id,
+        )
+    )
+    session.flush()
+
+
+def _store_person(
+    session: Session,
+    keyring: Keyring,
+    principal: Principal,
+    case_id: uuid.UUID,
+    role: str,
+    person: PersonFields,
+) -> dict[str, Any]:
+    """Store a victim or perpetrator; return it as HTCDS JSON with its id."""
+    case = _require_open(session, case_id, f"add a {role}")
+    context, names = f"case.{role}", person.name_parts()
+    full_name = " ".join(names.values())
+    birthdate = person.birthdate.isoformat() if person.birthdate else None
+    row = CasePerson(
+        case_id=case_id,
+        role=role,
+        created_by=principal.user_id,
+        name_enc=_encrypt_json(keyring, names, f"{context}.name"),
+        name_index=keyring.blind_index(full_name, context=NAME_INDEX_CONTEXT) if names else None,
+        birthdate_enc=keyring.encrypt_optional(birthdate, context=f"{context}.birthdate"),
+        contact_enc=_encrypt_json(keyring, person.contact(), f"{context}.contact"),
+        details_enc=keyring.encrypt_optional(
+            person.private_details(), context=f"{context}.details"
+        ),
+        gender=person.gender,
+        age_broad=person.age_broad,
+        citizenship=person.citizenship,
+    )
+    session.add(row)
+    case.updated_at = utcnow()
+    session.flush()
+    codes = [
+        {"person_id": row.id, "field": field, "value": value}
+        for field, values in person.codes().items()
+        for value in values
+    ]
+    if codes:
+        session.execute(insert(CasePersonCode), codes)
+    _audit(session, principal.actor, f"case.{role}.add", case_id, {"person_id": row.id})
+    return {**person.model_dump(), "id": row.id, "created_at": row.created_at}
+
+
+def _persons(
+    session: Session, keyring: Keyring, case_id: uuid.UUID
+) -> list[tuple[str, dict[str, Any]]]:
+    """(role, HTCDS JSON) of each victim and perpetrator of a case, decrypted."""
+    query = select(CasePerson).where(CasePerson.case_id == case_id).order_by(CasePerson.id)
+    persons = session.scalars(query).all()
+    codes: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for person_id, field, value in session.execute(
+        select(CasePersonCode.person_id, CasePersonCode.field, CasePersonCode.value)
+        .where(CasePersonCode.person_id.in_([person.id for person in persons]))
+        .order_by(CasePersonCode.value)
+    ):
+        codes[person_id][field].append(value)
+    return [(person.role, _person_data(keyring, person, codes[person.id])) for person in persons]
+
+
+def _person_data(
+    keyring: Keyring, person: CasePerson, codes: dict[str, list[str]]
+) -> dict[str, Any]:
+    context = f"case.{person.role}"
+    prefix = "vic_" if person.role == "victim" else "per_"
+    data: dict[str, Any] = {
+        "id": person.id,
+        "created_at": person.created_at,
+        **codes,
+        **_decrypt_json(keyring, person.name_enc, f"{context}.name"),
+        **_decrypt_json(keyring, person.contact_enc, f"{context}.contact"),
+        "prs_Birthdate": keyring.decrypt_optional(
+            person.birthdate_enc, context=f"{context}.birthdate"
+        ),
+        f"{prefix}Gender": person.gender,
+        f"{prefix}AgeBroad": person.age_broad,
+        f"{prefix}Citizenship": person.citizenship,
+    }
+    if person.role == "perpetrator":
+        details = keyring.decrypt_optional(person.details_enc, context=f"{context}.details")
+        data["per_RoleDetails"] = details
+    return data
+
+
+def _encrypt_json(keyring: Keyring, value: dict[str, Any], context: str) -> bytes | None:
+    return keyring.encrypt(json.dumps(value), context=context) if value else None
+
+
+def _decrypt_json(keyring: Keyring, value: bytes | None, context: str) -> dict[str, Any]:
+    plain = keyring.decrypt_optional(value, context=context)
+    return {} if plain is None else dict(json.loads(plain))
+
+
+def _audited(
+    session: Session, actor: Actor, action: str, case: Case, details: dict[str, Any]
+) -> CaseSummary:
+    summary = _summaries(session, [case])[0]  # read before the audit record, which comes last
+    _audit(session, actor, action, case.id, details)
+    return summary
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    case_id: uuid.UUID | None,
+    details: dict[str, Any],
+    object_type: str = "case",
+) -> None:
+    object_id = None if case_id is None else str(case_id)
+    audit.record(
+        session=session,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+    )
+
+
+def _summaries(session: Session, cases: Sequence[Case]) -> list[CaseSummary]:
+    ids = [case.id for case in cases]
+    assignees: dict[uuid.UUID, list[str]] = defaultdict(list)
+    query = select(CaseAssignee.case_id, User.username).join(User, User.id == CaseAssignee.user_id)
+    for case_id, username in session.execute(
+        query.where(CaseAssignee.case_id.in_(ids)).order_by(CaseAssignee.assigned_at)
+    ):
+        assignees[case_id].append(username)
+    count = select(CaseReport.case_id, func.count()).where(CaseReport.case_id.in_(ids))
+    counts = dict(session.execute(count.group_by(CaseReport.case_id)).all())
+    creators = _usernames(session, {case.created_by for case in cases})
+    return [
+        CaseSummary(
+            id=case.id,
+            title=case.title,
+            cas_Status=CaseStatus(case.status),
+            created_at=case.created_at,
+            created_by=creators[case.created_by],
+            updated_at=case.updated_at,
+            assignees=assignees[case.id],
+            report_count=counts.get(case.id, 0),
+        )
+        for case in cases
+    ]
+
+
+def _usernames(session: Session, user_ids: set[int]) -> dict[int, str]:
+    query = select(User.id, User.username).where(User.id.in_(user_ids))
+    return dict(session.execute(query).all())
+
+
+def _comments(session: Session, keyring: Keyring, case_id: uuid.UUID) -> list[CommentRead]:
+    query = select(CaseComment, User.username).join(User, User.id == CaseComment.author_id)
+    rows = session.execute(query.where(CaseComment.case_id == case_id).order_by(CaseComment.id))
+    return [
+        CommentRead(
+            id=row.id,
+            author=user,
+            created_at=row.created_at,
+            body=keyring.decrypt(row.body_enc, context=COMMENT_CONTEXT),
+        )
+        for row, user in rows
+    ]
+
+
+def _history(session: Session, case_id: uuid.UUID) -> list[StatusHistoryRead]:
+    changes = CaseStatusChange
+    query = select(changes, User.username).join(User, User.id == changes.changed_by)
+    rows = session.execute(query.where(changes.case_id == case_id).order_by(changes.id))
+    return [
+        StatusHistoryRead(
+            from_status=row.from_status,
+            to_status=row.to_status,
+            reason=row.reason,
+            changed_by=user,
+            changed_at=row.changed_at,
+        )
+        for row, user in rows
+    ]
