@@ -146,7 +146,12 @@ def _postgres_schema() -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key=new_secret_key(), _env_file=None)  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        database_url=database_url,
+        secret_key=new_secret_key(),
+        token_cache_seconds=0,
+        _env_file=None,
+    )  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -158,5 +163,6 @@ def node(settings: Settings) -> Iterator[Node]:
     if built._client is not None:
         built._client.close()
     if built._app is not None:
+        built._app.state.intake_writer.close()
         built._app.state.engine.dispose()
     engine.dispose()

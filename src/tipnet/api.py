@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,10 +13,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tipnet import __version__
+from tipnet.auth.service import PrincipalCache
 from tipnet.config import Settings
 from tipnet.crypto import Keyring
 from tipnet.db import make_engine, make_session_factory
 from tipnet.errors import TipnetError
+from tipnet.reports.writer import IntakeWriter
 
 API_PREFIX = "/api/v1"
 PUBLIC_PATHS = frozenset(
@@ -27,7 +31,14 @@ def create_app(settings: Settings) -> FastAPI:
     from tipnet.reports.routes import router as reports_router
     from tipnet.system_routes import router as system_router
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.intake_writer.close()
+        app.state.engine.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="tipnet",
         version=__version__,
         description=(
@@ -39,6 +50,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.intake_writer = IntakeWriter(app.state.session_factory)
+    app.state.principal_cache = PrincipalCache(settings.token_cache_seconds)
     app.state.keyring = Keyring(settings.secret_key_bytes())
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _install_error_handlers(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -47,12 +48,18 @@ def get_principal(
 ) -> Principal:
     if credentials is None:
         raise NotAuthenticated("send an API token as 'Authorization: Bearer tip_...'")
+    remote = request.client.host if request.client else None
+    cache: auth_service.PrincipalCache = request.app.state.principal_cache
+    cached = cache.get(credentials.credentials)
+    if cached is not None:
+        return dataclasses.replace(cached, remote_addr=remote)
     factory: sessionmaker[Session] = request.app.state.session_factory
     with factory() as session:
-        remote = request.client.host if request.client else None
-        return auth_service.authenticate(
+        principal = auth_service.authenticate(
             session=session, token=credentials.credentials, remote_addr=remote
         )
+    cache.put(credentials.credentials, principal)
+    return principal
 
 
 class Requires:

@@ -12,18 +12,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import rfc8785
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from tipnet.audit.models import AuditEvent, AuditHead
-from tipnet.db import utcnow
+from tipnet.db import bulk_insert, utcnow
 
 GENESIS_HASH = "0" * 64
+HASHED_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "organisation_id",
+    "action",
+    "object_type",
+    "object_id",
+    "remote_addr",
+    "details",
+)
 HEAD_ROW_ID = 1
 
 
@@ -45,6 +56,17 @@ class VerifyResult:
     problems: list[str]
 
 
+@dataclass(frozen=True)
+class Event:
+    """One thing to write to the log."""
+
+    actor: Actor
+    action: str
+    object_type: str
+    object_id: str | None = None
+    details: dict[str, Any] | None = None
+
+
 def record(
     *,
     session: Session,
@@ -53,26 +75,35 @@ def record(
     object_type: str,
     object_id: str | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
+) -> None:
+    record_many(session=session, events=[Event(actor, action, object_type, object_id, details)])
+
+
+def record_many(*, session: Session, events: Sequence[Event]) -> None:
+    """Append events in order under one lock of the chain head."""
+    if not events:
+        return
     head = _locked_head(session)
-    event = AuditEvent(
-        seq=head.seq + 1,
-        at=utcnow(),
-        actor=actor.name,
-        organisation_id=actor.organisation_id,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        remote_addr=actor.remote_addr,
-        details=json.dumps(details or {}, sort_keys=True, ensure_ascii=False),
-        prev_hash=head.hash,
-        hash="",
-    )
-    event.hash = event_hash(event)
-    head.seq, head.hash = event.seq, event.hash
-    session.add(event)
-    session.flush()
-    return event
+    at = utcnow()
+    rows: list[dict[str, Any]] = []
+    for event in events:
+        row: dict[str, Any] = {
+            "seq": head.seq + 1,
+            "at": at,
+            "actor": event.actor.name,
+            "organisation_id": event.actor.organisation_id,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "remote_addr": event.actor.remote_addr,
+            "details": json.dumps(event.details or {}, sort_keys=True, ensure_ascii=False),
+            "prev_hash": head.hash,
+        }
+        row["hash"] = chain_hash(row)
+        head.seq, head.hash = row["seq"], row["hash"]
+        rows.append(row)
+    session.flush()  # the head update goes out with the rows, in this transaction
+    bulk_insert(session, cast(Table, AuditEvent.__table__), rows)
 
 
 def verify(*, session: Session, expect_head: str | None = None, batch: int = 5000) -> VerifyResult:
@@ -83,7 +114,7 @@ def verify(*, session: Session, expect_head: str | None = None, batch: int = 500
             problems.append(f"events {expected_seq}..{event.seq - 1} are missing")
         if event.prev_hash != previous_hash:
             problems.append(f"event {event.seq}: link to the previous event is broken")
-        if event_hash(event) != event.hash:
+        if chain_hash(_columns(event)) != event.hash:
             problems.append(f"event {event.seq}: content does not match its hash (edited)")
         previous_hash, expected_seq, checked = event.hash, event.seq + 1, checked + 1
     head = session.get(AuditHead, HEAD_ROW_ID)
@@ -97,21 +128,17 @@ def verify(*, session: Session, expect_head: str | None = None, batch: int = 500
     return VerifyResult(not problems, checked, head_seq, head_hash, problems)
 
 
-def event_hash(event: AuditEvent) -> str:
-    content: dict[str, str | int | None] = {
-        "seq": event.seq,
-        "at": event.at.isoformat(),
-        "actor": event.actor,
-        "organisation_id": event.organisation_id,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "remote_addr": event.remote_addr,
-        "details": event.details,
-    }
-    digest = hashlib.sha256(bytes.fromhex(event.prev_hash))
+def chain_hash(row: Mapping[str, Any]) -> str:
+    """SHA-256 over the previous hash and the event's content as RFC 8785 JSON."""
+    content = {name: row[name] for name in HASHED_COLUMNS}
+    content["at"] = row["at"].isoformat()
+    digest = hashlib.sha256(bytes.fromhex(row["prev_hash"]))
     digest.update(rfc8785.dumps(content))
     return digest.hexdigest()
+
+
+def _columns(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in (*HASHED_COLUMNS, "prev_hash")}
 
 
 def _locked_head(session: Session) -> AuditHead:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -186,6 +187,29 @@ def parse_country(value: str | None) -> str | None:
     if len(value) != 3 or not value.isalpha():
         raise InvalidInput(f"{value!r} is not an ISO 3166 alpha-3 country code (e.g. ESP, NGA)")
     return value.upper()
+
+
+class PrincipalCache:
+    """Recently authenticated tokens, so that a busy client costs one lookup per ``ttl`` seconds
+    instead of one per request. A revoked token stops working within ``ttl`` (0 disables)."""
+
+    def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, token: str) -> Principal | None:
+        entry = self._entries.get(_token_hash(token))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, token: str, principal: Principal) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[_token_hash(token)] = (time.monotonic() + self.ttl, principal)
 
 
 def _token_hash(token: str) -> str:

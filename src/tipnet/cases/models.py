@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tipnet.db import Base, UtcDateTime, utcnow
+from tipnet.db import Base, Bytes, UtcDateTime, utcnow
 
 
 class Case(Base):
@@ -64,7 +64,7 @@ class CaseComment(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
-    body_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    body_enc: Mapped[bytes] = mapped_column(Bytes)
 
 
 class CaseStatusChange(Base):
@@ -90,11 +90,11 @@ class CasePerson(Base):
     role: Mapped[str] = mapped_column(String(16))  # "victim" | "perpetrator"
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    name_enc: Mapped[bytes | None] = mapped_column(Bytes)
     name_index: Mapped[str | None] = mapped_column(String(64), index=True)
-    birthdate_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    contact_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    details_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    birthdate_enc: Mapped[bytes | None] = mapped_column(Bytes)
+    contact_enc: Mapped[bytes | None] = mapped_column(Bytes)
+    details_enc: Mapped[bytes | None] = mapped_column(Bytes)
     gender: Mapped[str | None] = mapped_column(String(32))
     age_broad: Mapped[str | None] = mapped_column(String(16))
     citizenship: Mapped[str | None] = mapped_column(String(2))

@@ -48,9 +48,12 @@ _WEAK_GAP = re.compile(
 )
 _ODD_GAP = re.compile(r"[_*~\u00b7\u2022\\\u200b-\u200d\u2060]")  # separators that hide
 _WORD_GAP = re.compile(r"[ \t\u00a0\-\u2010\u2011]{1,3}")  # inside "quatre-vingt dix"
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"  # a day or a month, in either order
+# A date stands alone: not inside a longer chain of separated numbers or glyphs.
 _DATE = re.compile(
-    r"(?<![\d.\-/])(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d\d|(?:19|20)\d\d[./-]\d{1,2}[./-]\d{1,2}"
-    r"|\d{1,2}/\d{1,2}/\d\d)(?![.\-/]?\d)"
+    r"(?<![\w.\-/+\u20e3])"
+    rf"(?:{_DAY}[./-]{_DAY}[./-](?:19|20)\d\d|(?:19|20)\d\d[./-]{_DAY}[./-]{_DAY}"
+    rf"|{_DAY}/{_DAY}/\d\d)(?![.\-/]?[^\W_]|[\ufe0f\u20e3])"
 )
 _LETTER = re.compile(r"[^\W\d_]")
 _EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
@@ -374,18 +377,18 @@ def _runs(text: str, units: list[_Unit]) -> Iterator[list[_Unit]]:
 
 def _candidates(text: str, run: list[_Unit]) -> Iterator[PhoneCandidate]:
     """Readings of one run: the whole run, then sub-runs by start, longest first."""
-    # An ambiguous word at an edge ("o 612...", Portuguese "the") is not a zero unless it sits
-    # next to other number words ("oh seven seven...").
+    # An ambiguous word leading a run ("o 612...", Portuguese "the") is not a zero unless more
+    # number words follow ("oh seven seven...").
     while run and run[0].weak and (len(run) < 2 or run[1].tech != "words"):
         run = run[1:]
-    while run and run[-1].weak and (len(run) < 2 or run[-2].tech != "words"):
-        run = run[:-1]
     counts = [len(u.digits) if u.kind == _DIGITS else 0 for u in run]
     emitted = 0
     if MIN_DIGITS <= sum(counts) <= MAX_DIGITS:
         emitted += 1
         yield _candidate(text, run)
     for first in range(len(run)):
+        if first and run[first - 1].kind == _DIGITS and not run[first - 1].digits.strip("0"):
+            continue  # a leading zero is a trunk or international prefix, never noise to drop
         total = 0
         stops: list[int] = []
         for last in range(first, len(run)):

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tipnet.db import Base
+from tipnet.db import Base, Bytes
 
 
 class Identifier(Base):
@@ -20,6 +20,6 @@ class Identifier(Base):
     report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     value_index: Mapped[str] = mapped_column(String(64))
-    value_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    value_enc: Mapped[bytes] = mapped_column(Bytes)
     source: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str] = mapped_column(String(1000), default="{}")

@@ -10,8 +10,9 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tipnet.crypto import Keyring
@@ -61,10 +62,11 @@ def extract_from_report(report: ReportCreate) -> ReportExtraction:
     return ReportExtraction(list(result.selectors), warnings)
 
 
-def store(
-    *, session: Session, keyring: Keyring, report_id: uuid.UUID, selectors: Sequence[Selector]
-) -> int:
-    rows = [
+def rows_for(
+    *, keyring: Keyring, report_id: uuid.UUID, selectors: Sequence[Selector]
+) -> list[dict[str, Any]]:
+    """Identifier rows for a report, values encrypted, ready for a multi-row insert."""
+    return [
         {
             "report_id": report_id,
             "kind": selector.kind.value,
@@ -75,9 +77,6 @@ def store(
         }
         for selector in selectors
     ]
-    if rows:
-        session.execute(insert(Identifier), rows)
-    return len(rows)
 
 
 def index_value(keyring: Keyring, kind: str, value: str) -> str:

@@ -7,7 +7,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
-    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -15,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tipnet.db import Base, UtcDateTime
+from tipnet.db import Base, Bytes, UtcDateTime
 
 
 class Report(Base):
@@ -42,7 +41,7 @@ class Report(Base):
     platform: Mapped[str | None] = mapped_column(String(200))
     jurisdiction: Mapped[str] = mapped_column(String(400), default="")
     body_sha256: Mapped[str] = mapped_column(String(64))
-    body_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    body_enc: Mapped[bytes] = mapped_column(Bytes)
     status: Mapped[str] = mapped_column(String(16), default="new")
     # Seam for detection: a risk score in [0, 1] and its explanation (JSON), set after intake.
     risk_score: Mapped[float | None] = mapped_column(Float)
@@ -57,10 +56,10 @@ class ReportPerson(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id"), index=True)
     role: Mapped[str] = mapped_column(String(16))  # "reported" | "victim"
-    name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    name_enc: Mapped[bytes | None] = mapped_column(Bytes)
     name_index: Mapped[str | None] = mapped_column(String(64), index=True)
-    date_of_birth_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    contact_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    date_of_birth_enc: Mapped[bytes | None] = mapped_column(Bytes)
+    contact_enc: Mapped[bytes | None] = mapped_column(Bytes)
     age_estimate: Mapped[int | None] = mapped_column(SmallInteger)
     is_minor: Mapped[bool | None] = mapped_column()
     sex: Mapped[str | None] = mapped_column(String(16))

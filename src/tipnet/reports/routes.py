@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
-from tipnet.db import transaction
 from tipnet.deps import KeyringDep, Requires, SessionDep
-from tipnet.errors import InvalidInput
-from tipnet.reports import service
+from tipnet.errors import InvalidInput, TipnetError
+from tipnet.reports import intake, service
 from tipnet.reports.schemas import (
     IDEMPOTENCY_KEY,
     Receipt,
@@ -23,6 +22,7 @@ from tipnet.reports.schemas import (
     ReportRead,
     ReportSummary,
 )
+from tipnet.reports.writer import IntakeWriter
 
 router = APIRouter(tags=["reports"])
 
@@ -55,20 +55,19 @@ async def submit_report(
     if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
         raise InvalidInput("Idempotency-Key must be 1-200 printable ASCII characters")
     raw_body = _raw_json(await request.body())
-    submitter = service.Submitter(principal.user_id, principal.organisation_id, principal.actor)
-
-    def work() -> Receipt:
-        with transaction(request.app.state.session_factory) as session:
-            return service.submit_report(
-                session=session,
-                keyring=keyring,
-                submitter=submitter,
-                report=report,
-                raw_body=raw_body,
-                idempotency_key=idempotency_key,
-            )
-
-    receipt = await run_in_threadpool(work)
+    submitter = intake.Submitter(principal.user_id, principal.organisation_id, principal.actor)
+    prepared = intake.prepare(
+        keyring=keyring,
+        submitter=submitter,
+        report=report,
+        raw_body=raw_body,
+        idempotency_key=idempotency_key,
+    )
+    writer: IntakeWriter = request.app.state.intake_writer
+    outcome = await asyncio.wrap_future(writer.submit(prepared))
+    if isinstance(outcome, TipnetError):
+        raise outcome
+    receipt = outcome
     response.headers["Location"] = f"/api/v1/reports/{receipt.report_id}"
     if receipt.duplicate:
         response.status_code = status.HTTP_200_OK
