@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from tipnet.auth import service as auth_service
 from tipnet.auth.permissions import Permission
@@ -20,12 +21,12 @@ from tipnet.errors import NotAuthenticated, PermissionDenied
 bearer = HTTPBearer(auto_error=False, description="API token issued by `tipnet admin create-token`")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_keyring(request: Request) -> Keyring:
+async def get_keyring(request: Request) -> Keyring:
     keyring: Keyring = request.app.state.keyring
     return keyring
 
@@ -42,7 +43,7 @@ KeyringDep = Annotated[Keyring, Depends(get_keyring)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
@@ -54,10 +55,14 @@ def get_principal(
     if cached is not None:
         return dataclasses.replace(cached, remote_addr=remote)
     factory: sessionmaker[Session] = request.app.state.session_factory
-    with factory() as session:
-        principal = auth_service.authenticate(
-            session=session, token=credentials.credentials, remote_addr=remote
-        )
+
+    def lookup() -> Principal:
+        with factory() as session:
+            return auth_service.authenticate(
+                session=session, token=credentials.credentials, remote_addr=remote
+            )
+
+    principal = await run_in_threadpool(lookup)
     cache.put(credentials.credentials, principal)
     return principal
 
@@ -68,7 +73,8 @@ class Requires:
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    # async: a cheap check, not worth a hop to the thread pool on every request
+    async def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if not principal.can(self.permission):
             raise PermissionDenied(
                 f"role '{principal.role}' may not do this (needs '{self.permission}')"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import rfc8785
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from tipnet.audit.models import AuditEvent, AuditHead
@@ -100,9 +100,11 @@ def record_many(*, session: Session, events: Sequence[Event]) -> None:
             "prev_hash": head.hash,
         }
         row["hash"] = chain_hash(row)
-        head.seq, head.hash = row["seq"], row["hash"]
+        head = _Head(row["seq"], row["hash"])
         rows.append(row)
-    session.flush()  # the head update goes out with the rows, in this transaction
+    session.execute(
+        update(AuditHead).where(AuditHead.id == HEAD_ROW_ID).values(seq=head.seq, hash=head.hash)
+    )
     bulk_insert(session, cast(Table, AuditEvent.__table__), rows)
 
 
@@ -141,15 +143,18 @@ def _columns(event: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in (*HASHED_COLUMNS, "prev_hash")}
 
 
-def _locked_head(session: Session) -> AuditHead:
-    head = session.scalars(
-        select(AuditHead).where(AuditHead.id == HEAD_ROW_ID).with_for_update()
-    ).one_or_none()
-    if head is None:
-        head = AuditHead(id=HEAD_ROW_ID, seq=0, hash=GENESIS_HASH)
-        session.add(head)
-        session.flush()
-    return head
+@dataclass(frozen=True)
+class _Head:
+    seq: int
+    hash: str
+
+
+def _locked_head(session: Session) -> _Head:
+    # The row exists from the first migration on; the lock makes appends take turns.
+    seq, head_hash = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ROW_ID).with_for_update()
+    ).one()
+    return _Head(seq, head_hash)
 
 
 def _events_in_order(session: Session, batch: int) -> Iterator[AuditEvent]:

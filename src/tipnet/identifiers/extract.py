@@ -92,6 +92,10 @@ def extract_selectors(
         except SelectorRejected as err:
             problems.append(Problem(source, str(value), err.message, kind))
             return
+        except ValueError as err:  # a library choking on odd input must not fail the intake
+            message = f"{value!r} could not be read as a {kind.value}: {err}"
+            problems.append(Problem(source, str(value), message, kind))
+            return
         for sel in found:
             selectors.setdefault(sel.key, sel)
 

@@ -66,7 +66,7 @@ PLATFORMS: Mapping[str, PlatformRules] = MappingProxyType(
 _ALIASES = {
     "twitter": "x", "ig": "instagram", "insta": "instagram", "fb": "facebook", "meta": "facebook",
     "tg": "telegram", "wa": "whatsapp", "tt": "tiktok", "yt": "youtube", "snap": "snapchat",
-    "of": "onlyfans", "linked in": "linkedin",
+    "of": "onlyfans", "only fans": "onlyfans", "linked in": "linkedin",
 }  # fmt: skip
 _HOSTS = {host: name for name, rules in PLATFORMS.items() for host in rules.hosts}
 _GENERIC = re.compile(r"[\w.-]{1,64}")

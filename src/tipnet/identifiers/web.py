@@ -212,7 +212,10 @@ def normalize_url(raw: str, *, source: str = "") -> tuple[Selector, Selector | N
 def normalize_domain(raw: str, *, source: str = "") -> Selector:
     """The registered domain of a host name or URL: ``"WWW.Example.co.uk"`` -> ``example.co.uk``."""
     text = raw.strip().rstrip(".")
-    host = urlsplit(text if _SCHEME.match(text) else f"http://{text}").hostname or ""
+    try:
+        host = urlsplit(text if _SCHEME.match(text) else f"http://{text}").hostname or ""
+    except ValueError as err:
+        raise _bad_url(raw, f"it cannot be parsed ({err})", SelectorKind.DOMAIN) from err
     host = _ascii_host(raw, host, kind=SelectorKind.DOMAIN)
     domain = registered_domain(host)
     if not domain:
