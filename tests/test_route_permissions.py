@@ -23,6 +23,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/reports/{report_id}"): frozenset({INVESTIGATOR, ADMIN}),
     ("POST", "/api/v1/reports/{report_id}/status"): frozenset({INVESTIGATOR}),
     ("GET", "/api/v1/triage"): frozenset({INVESTIGATOR}),
+    ("POST", "/api/v1/reports/search"): frozenset({INVESTIGATOR, ADMIN}),
     ("GET", "/api/v1/audit/verify"): frozenset({ADMIN}),
     ("POST", "/api/v1/cases"): frozenset({INVESTIGATOR}),
     ("GET", "/api/v1/cases"): frozenset({INVESTIGATOR}),

@@ -19,11 +19,18 @@ REPORT_TEXT = (
 
 @pytest.mark.parametrize(
     ("key", "kind"),
-    [("phone", SelectorKind.PHONE), ("phones", SelectorKind.PHONE),
-     ("internet.phones", SelectorKind.PHONE), ("reported_persons.account_phones", SelectorKind.PHONE),
-     ("Emails", SelectorKind.EMAIL), ("urls", SelectorKind.URL), ("domains", SelectorKind.DOMAIN),
-     ("x.handles", SelectorKind.HANDLE), ("payment.wallet", SelectorKind.WALLET)],
-)  # fmt: skip
+    [
+        ("phone", SelectorKind.PHONE),
+        ("phones", SelectorKind.PHONE),
+        ("internet.phones", SelectorKind.PHONE),
+        ("reported_persons.account_phones", SelectorKind.PHONE),
+        ("Emails", SelectorKind.EMAIL),
+        ("urls", SelectorKind.URL),
+        ("domains", SelectorKind.DOMAIN),
+        ("x.handles", SelectorKind.HANDLE),
+        ("payment.wallet", SelectorKind.WALLET),
+    ],
+)
 def test_field_kind(key: str, kind: SelectorKind) -> None:
     assert field_kind(key) is kind
 
@@ -117,7 +124,9 @@ def test_free_text() -> None:
     spoken = result.selectors[1]
     assert spoken.detail["obfuscated"] == "true" and spoken.source == "incident.summary"
     start, end = map(int, spoken.detail["span"].split("-"))
-    assert REPORT_TEXT[start:end] == spoken.raw == "seis uno dos, tres cuatro cinco, seis siete nueve"
+    assert (
+        REPORT_TEXT[start:end] == spoken.raw == "seis uno dos, tres cuatro cinco, seis siete nueve"
+    )
 
 
 def test_handles_in_text_need_a_platform() -> None:
@@ -147,8 +156,9 @@ def test_values_helper_and_deduplication_across_texts() -> None:
 
 _FRAGMENTS = st.sampled_from(
     ["+", "00", "34", "612", " ", "-", ".", "/", "@", "[at]", "[dot]", "http://", "www.", ".com",
-     "five", "cinco", "zéro", "double", "O", "l", "S", "|", "5\ufe0f\u20e3", "①", "６", "𝟔", "\u200b",
-     "$", "€", "%", "12/05/2024", "0x", "bc1", "1A1z", "\n", ":", "quatre", "vingt", "dix", "et"]
+     "five", "cinco", "zéro", "double", "O", "l", "S", "|", "5\ufe0f\u20e3", "①", "６", "𝟔",
+     "\u200b", "$", "€", "%", "12/05/2024", "0x", "bc1", "1A1z", "\n", ":", "quatre", "vingt",
+     "dix", "et"]
 )  # fmt: skip
 
 
@@ -168,7 +178,7 @@ def test_extract_never_raises_on_arbitrary_text(text: str) -> None:
 @given(st.lists(st.text(max_size=40), max_size=4))
 def test_structured_garbage_becomes_problems_not_exceptions(values: list[str]) -> None:
     kinds = ["phones", "emails", "urls", "domains", "handles", "wallets"]
-    result = extract_selectors(fields={kind: values for kind in kinds}, platform="x")
+    result = extract_selectors(fields=dict.fromkeys(kinds, values), platform="x")
     sources = {f"{kind}[{i}]" for kind in kinds for i in range(len(values))}
     accepted = {sel.source for sel in result.selectors}
     for problem in result.problems:

@@ -14,10 +14,22 @@ from tipnet.identifiers.handles import (
 
 @pytest.mark.parametrize(
     ("alias", "name"),
-    [("X", "x"), ("twitter", "x"), ("Twitter.com", "x"), ("IG", "instagram"), ("Insta", "instagram"),
-     ("fb", "facebook"), ("wa", "whatsapp"), ("WhatsApp", "whatsapp"), ("t.me", "telegram"),
-     ("TG", "telegram"), ("www.tiktok.com", "tiktok"), ("Only Fans", "onlyfans"), ("Some Site", "some_site")],
-)  # fmt: skip
+    [
+        ("X", "x"),
+        ("twitter", "x"),
+        ("Twitter.com", "x"),
+        ("IG", "instagram"),
+        ("Insta", "instagram"),
+        ("fb", "facebook"),
+        ("wa", "whatsapp"),
+        ("WhatsApp", "whatsapp"),
+        ("t.me", "telegram"),
+        ("TG", "telegram"),
+        ("www.tiktok.com", "tiktok"),
+        ("Only Fans", "onlyfans"),
+        ("Some Site", "some_site"),
+    ],
+)
 def test_canonical_platform(alias: str, name: str) -> None:
     assert canonical_platform(alias) == name
 
@@ -63,7 +75,9 @@ def test_unknown_platforms_say_generic_rules_applied() -> None:
         ("https://example.com/anna", None, "not a profile URL"),
     ],
 )
-def test_invalid_handles_are_rejected_with_the_rule(raw: str, platform: str | None, why: str) -> None:
+def test_invalid_handles_are_rejected_with_the_rule(
+    raw: str, platform: str | None, why: str
+) -> None:
     with pytest.raises(SelectorRejected, match=why) as err:
         normalize_handle(raw, platform)
     assert err.value.kind is SelectorKind.HANDLE

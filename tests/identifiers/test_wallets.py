@@ -66,7 +66,11 @@ def test_bitcoin_base58check() -> None:
     )  # fmt: skip
     assert sel.detail == {"chain": "btc", "type": "p2pkh", "checksum": "base58check verified"}
     p2sh = normalize_wallet(P2SH)
-    assert (p2sh.value, p2sh.detail["type"], p2sh.detail["also_valid_on"]) == (f"btc:{P2SH}", "p2sh", "ltc")
+    assert (p2sh.value, p2sh.detail["type"], p2sh.detail["also_valid_on"]) == (
+        f"btc:{P2SH}",
+        "p2sh",
+        "ltc",
+    )
     assert normalize_wallet(P2SH, "litecoin").value == f"ltc:{P2SH}"
 
 
@@ -163,7 +167,21 @@ def test_find_wallets_in_text() -> None:
     assert text[found[0].start : found[0].end] == GENESIS
 
 
-@given(st.sampled_from([GENESIS, P2SH, USDT_TRC20, MONERO, *LITECOIN, LITECOIN_BECH32, *BIP350_VALID, *EIP55, *EIP55_SINGLE_CASE]))
+@given(
+    st.sampled_from(
+        [
+            GENESIS,
+            P2SH,
+            USDT_TRC20,
+            MONERO,
+            *LITECOIN,
+            LITECOIN_BECH32,
+            *BIP350_VALID,
+            *EIP55,
+            *EIP55_SINGLE_CASE,
+        ]
+    )
+)
 def test_wallet_normalisation_is_idempotent(address: str) -> None:
     sel = normalize_wallet(address)
     assert normalize_wallet(sel.value).value == sel.value

@@ -34,7 +34,12 @@ from tipnet.identifiers.web import (
 )
 def test_normalize_email(raw: str, value: str, obfuscated: bool) -> None:
     sel = normalize_email(raw, source="emails[0]")
-    assert (sel.kind, sel.value, sel.raw, sel.source) == (SelectorKind.EMAIL, value, raw, "emails[0]")
+    assert (sel.kind, sel.value, sel.raw, sel.source) == (
+        SelectorKind.EMAIL,
+        value,
+        raw,
+        "emails[0]",
+    )
     assert (sel.detail.get("obfuscated") == "true") is obfuscated
 
 
@@ -50,7 +55,10 @@ def test_find_emails_in_text() -> None:
     text = "Write to Anna@Example.com, or reservas [at] example [dot] org. Follow @anna.official!"
     found = find_emails(text, source="summary")
     assert [f.selector.value for f in found] == ["anna@example.com", "reservas@example.org"]
-    assert [text[f.start : f.end] for f in found] == ["Anna@Example.com", "reservas [at] example [dot] org"]
+    assert [text[f.start : f.end] for f in found] == [
+        "Anna@Example.com",
+        "reservas [at] example [dot] org",
+    ]
     assert all(f.selector.source == "summary" for f in found)
 
 
@@ -76,18 +84,38 @@ def test_the_brief_example() -> None:
         ("https://example.com:443/a/", "https://example.com/a/", "example.com"),
         ("http://example.com:8080/a", "http://example.com:8080/a", "example.com"),
         ("https://user:pw@example.com/a#frag", "https://example.com/a", "example.com"),
-        ("https://example.com/a/./b/../c?b=2&a=1&fbclid=x&gclid=y", "https://example.com/a/c?a=1&b=2", "example.com"),
+        (
+            "https://example.com/a/./b/../c?b=2&a=1&fbclid=x&gclid=y",
+            "https://example.com/a/c?a=1&b=2",
+            "example.com",
+        ),
         ("https://example.com/?utm_medium=x&utm_campaign=y", "https://example.com", "example.com"),
-        ("https://example.com/%7euser/%c3%a9t%C3%A9", "https://example.com/~user/%C3%A9t%C3%A9", "example.com"),
-        ("https://example.com/ruta con espacios", "https://example.com/ruta%20con%20espacios", "example.com"),
+        (
+            "https://example.com/%7euser/%c3%a9t%C3%A9",
+            "https://example.com/~user/%C3%A9t%C3%A9",
+            "example.com",
+        ),
+        (
+            "https://example.com/ruta con espacios",
+            "https://example.com/ruta%20con%20espacios",
+            "example.com",
+        ),
         ("https://bücher.de/straße", "https://xn--bcher-kva.de/stra%C3%9Fe", "xn--bcher-kva.de"),
-        ("hxxps://evil[.]example[.]co[.]uk/login", "https://evil.example.co.uk/login", "example.co.uk"),
+        (
+            "hxxps://evil[.]example[.]co[.]uk/login",
+            "https://evil.example.co.uk/login",
+            "example.co.uk",
+        ),
         ("https://anna.blogspot.com/post", "https://anna.blogspot.com/post", "anna.blogspot.com"),
         ("http://192.0.2.10/panel", "http://192.0.2.10/panel", None),
         ("http://[2001:db8::1]:8080/", "http://[2001:db8::1]:8080", None),
-        ("http://abcdefghijklmnop.onion/shop", "http://abcdefghijklmnop.onion/shop", "abcdefghijklmnop.onion"),
+        (
+            "http://abcdefghijklmnop.onion/shop",
+            "http://abcdefghijklmnop.onion/shop",
+            "abcdefghijklmnop.onion",
+        ),
     ],
-)  # fmt: skip
+)
 def test_normalize_url(raw: str, value: str, domain: str | None) -> None:
     url, dom = normalize_url(raw, source="urls[0]")
     assert (url.value, url.raw, url.source) == (value, raw, "urls[0]")
@@ -115,7 +143,11 @@ def test_find_urls_in_text_with_trailing_punctuation() -> None:
     text = "See (https://Example.com/a?utm_source=x), www.example.org/b. and shop-example.net/c!"
     found = find_urls(text)
     urls = [f.selector.value for f in found if f.selector.kind is SelectorKind.URL]
-    assert urls == ["https://example.com/a", "http://www.example.org/b", "http://shop-example.net/c"]
+    assert urls == [
+        "https://example.com/a",
+        "http://www.example.org/b",
+        "http://shop-example.net/c",
+    ]
     domains = [f.selector.value for f in found if f.selector.kind is SelectorKind.DOMAIN]
     assert domains == ["example.com", "example.org", "shop-example.net"]
     assert text[found[0].start : found[0].end] == "https://Example.com/a?utm_source=x"
@@ -152,7 +184,9 @@ def test_domains_without_a_registrable_part_are_rejected(raw: str) -> None:
         normalize_domain(raw)
 
 
-def test_public_suffix_list_comes_from_the_bundled_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_public_suffix_list_comes_from_the_bundled_snapshot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("network access attempted")
 
@@ -170,13 +204,22 @@ def test_public_suffix_list_comes_from_the_bundled_snapshot(monkeypatch: pytest.
 # --- properties ------------------------------------------------------------------------------
 
 _label = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
-_host = st.builds(lambda a, b, s: f"{a}.{b}.{s}", _label, _label, st.sampled_from(["com", "org", "co.uk", "de"]))
-_path = st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=8), max_size=4)
-_query = st.lists(st.tuples(st.sampled_from(["a", "id", "utm_source", "q", "fbclid"]), st.text(max_size=5)), max_size=4)
+_host = st.builds(
+    lambda a, b, s: f"{a}.{b}.{s}", _label, _label, st.sampled_from(["com", "org", "co.uk", "de"])
+)
+_path = st.lists(
+    st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=8), max_size=4
+)
+_query = st.lists(
+    st.tuples(st.sampled_from(["a", "id", "utm_source", "q", "fbclid"]), st.text(max_size=5)),
+    max_size=4,
+)
 
 
 @given(st.sampled_from(["http", "https", "HTTPS"]), _host, _path, _query)
-def test_url_normalisation_is_idempotent(scheme: str, host: str, path: list[str], query: list[tuple[str, str]]) -> None:
+def test_url_normalisation_is_idempotent(
+    scheme: str, host: str, path: list[str], query: list[tuple[str, str]]
+) -> None:
     from urllib.parse import quote, urlencode
 
     raw = f"{scheme}://{host}/" + "/".join(quote(p) for p in path)
@@ -190,7 +233,9 @@ def test_url_normalisation_is_idempotent(scheme: str, host: str, path: list[str]
     assert "utm_source" not in url.value and "fbclid" not in url.value
 
 
-@given(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,20}@[a-z0-9]{1,10}\.(com|org|net)", fullmatch=True))
+@given(
+    st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,20}@[a-z0-9]{1,10}\.(com|org|net)", fullmatch=True)
+)
 def test_email_normalisation_is_idempotent(raw: str) -> None:
     try:
         sel = normalize_email(raw)

@@ -245,3 +245,42 @@ def test_unknown_report_is_404(platform: Node) -> None:
         f"/api/v1/reports/{uuid.uuid4()}", headers=platform.headers("police")
     )
     assert response.status_code == 404
+
+
+def test_search_finds_reports_by_selector_however_written(platform: Node, backend: str) -> None:
+    receipt = platform.client.post(
+        "/api/v1/reports", json=sample_report(), headers=platform.headers("platform")
+    ).json()
+    platform.client.post(
+        "/api/v1/reports",
+        json=sample_report("other", internet={"phones": []}),
+        headers=platform.headers("platform"),
+    )
+    for query in (
+        {"kind": "phone", "value": "612 34 56 78", "country": "ESP"},
+        {"kind": "phone", "value": "+34 612-345-678"},
+        {"kind": "email", "value": "Recruit@Jobs-Abroad.example"},
+    ):
+        found = platform.client.post(
+            "/api/v1/reports/search", json=query, headers=platform.headers("police")
+        )
+        assert found.status_code == 200, found.text
+        ids = [report["id"] for report in found.json()["reports"]]
+        assert receipt["report_id"] in ids
+    phone = platform.client.post(
+        "/api/v1/reports/search",
+        headers=platform.headers("police"),
+        json={"kind": "phone", "value": "+34612345678"},
+    ).json()
+    assert phone["normalised"] == "+34612345678" and len(phone["reports"]) == 2
+    bad = platform.client.post(
+        "/api/v1/reports/search",
+        headers=platform.headers("police"),
+        json={"kind": "phone", "value": "12"},
+    )
+    assert bad.status_code == 422
+    with platform.session() as session:
+        searches = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "report.search")
+        ).all()
+    assert len(searches) == 4 and all("612" not in event.details for event in searches)

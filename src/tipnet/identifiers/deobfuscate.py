@@ -6,8 +6,8 @@ separators and spacing ("5.5.5/12_34"), look-alike letters (O/o -> 0 and l/I -> 
 S -> 5, B -> 8, Z -> 2 and | -> 1 only between digits), keycap emoji, circled, full-width and other
 Unicode digits, and any mix of these.
 
-Text is cut into *atoms* (digit runs, keycaps, words, plus signs), atoms become *units* (digits or
-breaks), and units joined only by separator characters form *runs*. A run yields candidates with a
+Text is cut into alphanumeric *tokens*, tokens become *units* (digits, "+", a multiplier, or a
+break), and units joined only by separator characters form *runs*. A run yields candidates with a
 plausible digit count (7-15): the whole run first, then its contiguous sub-runs, so that "I am 25,
 612 345 678" still finds the phone. Candidates only become selectors once
 :func:`tipnet.identifiers.phones.normalize_phone` validates them.
@@ -56,12 +56,10 @@ _DATE = re.compile(
     rf"|{_DAY}/{_DAY}/\d\d)(?![.\-/]?[^\W_]|[\ufe0f\u20e3])"
 )
 _LETTER = re.compile(r"[^\W\d_]")
-_EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
+_EXTENSION = re.compile(r"(?<=[\d)\s])\s*(?:ext\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
 _LEET = str.maketrans("OoIlSBZ", "0011582")
 _LEET_CHARS = frozenset("OoIlSBZ")
 _LEET_NEXT_TO_DIGIT = frozenset("OoIl")  # the rest need digits on both sides
-_GLUE_PREFIXES = frozenset(word[:3] for word in numwords.GLUABLE)
-_GLUE_MAX = max(len(word) for word in numwords.GLUABLE)
 _NUMBERISH = numwords.STARTS | numwords.MULTIPLIERS.keys() | numwords.PLUS_WORDS
 _DATE_SEPARATORS = frozenset("./-")
 
@@ -153,16 +151,16 @@ def normalize_obfuscated_phone(
     they are read as number words or look-alike digits instead. An extension ("ext. 12") is
     dropped, as E.164 has none.
     """
-    text = _EXTENSION.sub("", raw)
+    text = _EXTENSION.sub("", raw) or raw
     digits, techniques = _read_field(text)
-    if not techniques and not _LETTER.search(text):
-        # Plainly written: let phonenumbers read the formatting, and quote the raw value.
-        sel = normalize_phone(text, region_hints, source=source)
-        return replace(sel, raw=raw)
+    # Plainly written: let phonenumbers read the formatting itself.
+    plain = not techniques and not _LETTER.search(text)
     try:
-        sel = normalize_phone(digits, region_hints, source=source)
+        sel = normalize_phone(text if plain else digits, region_hints, source=source)
     except SelectorRejected as err:
-        message = f"{quoted(raw)} was read as {digits!r}, but {err.message}"
+        if plain and text == raw:
+            raise
+        message = f"{quoted(raw)} was read as {text if plain else digits!r}, but {err.message}"
         raise SelectorRejected(SelectorKind.PHONE, raw, message) from err
     return replace(sel, raw=raw, detail={**sel.detail, **_obfuscation_detail(techniques)})
 
@@ -207,7 +205,7 @@ def _units(text: str, *, free_text: bool) -> list[_Unit]:
         for i, token in enumerate(parts[1::2])
         if not (token.isascii() and token.isalpha())
         or (word := token.lower()) in _NUMBERISH
-        or word[:3] in _GLUE_PREFIXES
+        or word[:3] in numwords.GLUE_PREFIXES
     ]
     units: list[_Unit] = []
     date_until = -1
@@ -277,7 +275,7 @@ def _word_unit(parts: list[str], offsets: list[int], k: int, word: str) -> tuple
         return _Unit(start, end, _MULT, str(numwords.MULTIPLIERS[word]), "words"), k + 2
     if word in numwords.PLUS_WORDS:
         return _Unit(start, end, _PLUS, "+", "words"), k + 2
-    glued = _unglue(word)
+    glued = numwords.unglue(word)
     if glued:
         return _Unit(start, end, _DIGITS, glued, "words"), k + 2
     return _BREAK_UNIT, k + 2
@@ -296,34 +294,6 @@ def _mixed_unit(token: str, start: int) -> _Unit:
             return _BREAK_UNIT
         out.append(piece.translate(_LEET))
     return _Unit(start, start + len(token), _DIGITS, "".join(out), "leet")
-
-
-def _unglue(word: str) -> str:
-    """Digits of number words written without spaces ("fivefivefive"), or ""."""
-    if len(word) < 6 or word[:3] not in _GLUE_PREFIXES:
-        return ""
-    best: list[list[str] | None] = [None] * (len(word) + 1)
-    best[0] = []
-    for pos in range(len(word)):
-        pieces = best[pos]
-        if pieces is None:
-            continue
-        for stop in range(pos + 3, min(len(word), pos + _GLUE_MAX) + 1):
-            if best[stop] is None and word[pos:stop] in numwords.GLUABLE:
-                best[stop] = [*pieces, word[pos:stop]]
-    pieces = best[-1]
-    if not pieces or len(pieces) < 2:
-        return ""
-    out: list[str] = []
-    pos = 0
-    while pos < len(pieces):  # combine pieces into pairs where they form one ("twentyone")
-        for size in range(min(numwords.LONGEST, len(pieces) - pos), 0, -1):
-            value = numwords.NUMBER_WORDS.get(tuple(pieces[pos : pos + size]))
-            if value is not None:
-                out.append(str(value))
-                pos += size
-                break
-    return "".join(out)
 
 
 def _money(ch: str) -> bool:

@@ -114,3 +114,33 @@ GLUABLE = frozenset(
     key[0] for key in NUMBER_WORDS if len(key) == 1 and len(key[0]) >= 3 and key[0] not in WEAK
 )
 """Single words that may be glued together without spaces ("fivefivefive")."""
+GLUE_PREFIXES = frozenset(word[:3] for word in GLUABLE)
+_GLUE_MAX = max(len(word) for word in GLUABLE)
+
+
+def unglue(word: str) -> str:
+    """Digits of number words written without spaces ("fivefivefive"), or ""."""
+    if len(word) < 6 or word[:3] not in GLUE_PREFIXES:
+        return ""
+    best: list[list[str] | None] = [None] * (len(word) + 1)
+    best[0] = []
+    for pos in range(len(word)):
+        pieces = best[pos]
+        if pieces is None:
+            continue
+        for stop in range(pos + 3, min(len(word), pos + _GLUE_MAX) + 1):
+            if best[stop] is None and word[pos:stop] in GLUABLE:
+                best[stop] = [*pieces, word[pos:stop]]
+    pieces = best[-1]
+    if not pieces or len(pieces) < 2:
+        return ""
+    out: list[str] = []
+    pos = 0
+    while pos < len(pieces):  # combine pieces into pairs where they form one ("twentyone")
+        for size in range(min(LONGEST, len(pieces) - pos), 0, -1):
+            value = NUMBER_WORDS.get(tuple(pieces[pos : pos + size]))
+            if value is not None:
+                out.append(str(value))
+                pos += size
+                break
+    return "".join(out)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tipnet.crypto import Keyring
 from tipnet.identifiers.extract import extract_selectors
 from tipnet.identifiers.models import Identifier
-from tipnet.identifiers.selectors import Selector
+from tipnet.identifiers.selectors import Selector, SelectorKind, SelectorRejected
 from tipnet.reports.schemas import Account, ReportCreate, SelectorWarning
 
 VALUE_CONTEXT = "identifier.value"
@@ -81,6 +81,25 @@ def rows_for(
 
 def index_value(keyring: Keyring, kind: str, value: str) -> str:
     return keyring.blind_index(value, context=f"selector.{kind}")
+
+
+def normalise_one(
+    *, kind: str, value: str, country: str | None, platform: str | None
+) -> list[Selector]:
+    """The canonical selectors for one value as an investigator typed it; a value that cannot
+    be read raises :class:`SelectorRejected` with the reason."""
+    fields = {} if kind == "handle" else {kind: [("query", value)]}
+    handles = [("query", value, platform)] if kind == "handle" else []
+    result = extract_selectors(
+        fields=fields,
+        handles=handles,
+        region_hints=[country] if country else [],
+        platform=platform,
+    )
+    if result.problems:
+        problem = result.problems[0]
+        raise SelectorRejected(problem.kind or SelectorKind(kind), problem.raw, problem.message)
+    return [selector for selector in result.selectors if selector.kind.value == kind]
 
 
 def count_for_report(*, session: Session, report_id: uuid.UUID) -> int:

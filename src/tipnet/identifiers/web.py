@@ -143,10 +143,10 @@ _ANY_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _HOST = re.compile(r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
 _DEFANG = (("hxxp", "http"), ("[.]", "."), ("(.)", "."), ("[dot]", "."), ("[:]", ":"))
-_URL_IN_TEXT = re.compile(r"(?:https?://|www\.)[^\s<>\"'`{}|\\^]+", re.IGNORECASE)
+_URL_IN_TEXT = re.compile(r"(?:https?://|www\.)[^\s\x00<>\"'`{}|\\^]+", re.IGNORECASE)
 _BARE_DOMAIN = re.compile(
     r"(?<![@\w.-])(?:[a-z0-9][a-z0-9-]{0,62}+\.)++[a-z]{2,24}+"  # possessive: no backtracking
-    r"(?:/[^\s<>\"'`{}|\\^]*+)?(?![\w@-])",
+    r"(?:/[^\s\x00<>\"'`{}|\\^]*+)?(?![\w@-])",
     re.IGNORECASE,
 )
 # Suffixes that are also common file extensions: "setup.py" is not a website.

@@ -21,6 +21,8 @@ from tipnet.reports.schemas import (
     ReportCreate,
     ReportRead,
     ReportSummary,
+    SelectorSearch,
+    SelectorSearchResult,
 )
 from tipnet.reports.writer import IntakeWriter
 
@@ -98,6 +100,21 @@ def list_reports(
 ) -> list[ReportSummary]:
     """Reports received by this node, newest first (no personal data)."""
     return service.list_reports(session=session, status=status_filter, limit=limit, offset=offset)
+
+
+@router.post("/reports/search", response_model=SelectorSearchResult)
+def search_reports(
+    query: SelectorSearch,
+    session: SessionDep,
+    keyring: KeyringDep,
+    principal: Annotated[Principal, Depends(Requires(Permission.REPORT_READ))],
+) -> SelectorSearchResult:
+    """Reports that carry a phone, email, URL, domain, handle or wallet, however it was written
+    in them ("612 34 56 78" with country ESP finds "+34612345678"). A POST, so that the
+    selector stays out of URLs and server logs; the search is audited without the value."""
+    return service.search_by_selector(
+        session=session, keyring=keyring, query=query, actor=principal.actor
+    )
 
 
 @router.get("/triage", response_model=list[ReportSummary])

@@ -244,4 +244,21 @@ class ReportRead(ReportSummary):
     selectors: list[SelectorRead]
 
 
+class SelectorSearch(Strict):
+    """Find reports carrying one selector, written any way it is commonly written."""
+
+    kind: Literal["phone", "email", "url", "domain", "handle", "wallet"]
+    value: ShortText
+    country: Country | None = Field(
+        default=None, description="Where a phone number written without +CC is from (alpha-3)."
+    )
+    platform: ShortText | None = Field(default=None, description="For handles: the platform.")
+
+
+class SelectorSearchResult(BaseModel):
+    kind: str
+    normalised: str = Field(description="The canonical form that was looked up.")
+    reports: list[ReportSummary]
+
+
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")

@@ -23,6 +23,8 @@ from tipnet.reports.schemas import (
     ReportRead,
     ReportSummary,
     SelectorRead,
+    SelectorSearch,
+    SelectorSearchResult,
 )
 
 __all__ = ["Submitter", "canonical_sha256", "submit_report"]
@@ -121,6 +123,47 @@ def read_report(
         reporter_report_id=report.reporter_report_id,
         body=body,
         selectors=selectors,
+    )
+
+
+def search_by_selector(
+    *, session: Session, keyring: Keyring, query: SelectorSearch, actor: Actor, limit: int = 200
+) -> SelectorSearchResult:
+    """Reports that carry the selector, found through its blind index (nothing decrypted)."""
+    found = identifiers.normalise_one(
+        kind=query.kind, value=query.value, country=query.country, platform=query.platform
+    )
+    if not found:
+        raise InvalidInput(f"no {query.kind} could be read from {query.value!r}")
+    selector = found[0]
+    report_ids = identifiers.reports_with_selector(
+        session=session, keyring=keyring, kind=selector.kind.value, value=selector.value
+    )
+    rows = (
+        session.scalars(
+            select(Report)
+            .where(Report.id.in_(report_ids))
+            .order_by(Report.received_at)
+            .limit(limit)
+        ).all()
+        if report_ids
+        else []
+    )
+    audit.record(
+        session=session,
+        actor=actor,
+        action="report.search",
+        object_type="selector",
+        details={
+            "kind": selector.kind.value,
+            "hits": len(report_ids),
+            "index": identifiers.index_value(keyring, selector.kind.value, selector.value),
+        },
+    )
+    return SelectorSearchResult(
+        kind=selector.kind.value,
+        normalised=selector.value,
+        reports=[summarise(report) for report in rows],
     )
 
 
