@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -39,6 +39,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+PageLimit = Annotated[int, Query(ge=1, le=500, description="Items per page (at most 500).")]
+PageOffset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Items to skip.")]
 KeyringDep = Annotated[Keyring, Depends(get_keyring)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

@@ -1,10 +1,11 @@
+import socket
 import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tipnet.identifiers import ExtractionResult, SelectorKind, extract_selectors, field_kind
+from tipnet.identifiers import ExtractionResult, SelectorKind, extract_selectors, field_kind, web
 
 GENESIS = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
 
@@ -194,3 +195,23 @@ def test_extraction_is_fast() -> None:
     for _ in range(50):
         extract_selectors(texts={"t": text}, region_hints=["ESP", "FRA"], platform="instagram")
     assert (time.perf_counter() - started) / 50 < 0.01
+
+
+def test_extraction_uses_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network access attempted")
+
+    for name in ("getaddrinfo", "gethostbyname", "create_connection"):
+        monkeypatch.setattr(socket, name, no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    web._extractor.cache_clear()
+    try:
+        result = extract_selectors(
+            fields={"emails": ["anna@example.com"], "urls": ["https://example.co.uk/x"]},
+            texts={"t": REPORT_TEXT},
+            region_hints=["ESP"],
+            platform="instagram",
+        )
+    finally:
+        web._extractor.cache_clear()
+    assert result.problems == [] and len(result.selectors) > 10

@@ -154,7 +154,13 @@ def test_find_urls_in_text_with_trailing_punctuation() -> None:
 
 
 def test_file_names_and_abbreviations_are_not_domains() -> None:
-    assert find_urls("run setup.py, read notes.md, e.g. this, i.e. that, 3.5 stars") == []
+    assert find_urls("run setup.py, open photos.zip, e.g. this, i.e. that, 3.5 stars") == []
+    found = find_urls("agencies: modelki-example.pl, posao-example.rs and munca-example.md")
+    assert [f.selector.value for f in found if f.selector.kind is SelectorKind.DOMAIN] == [
+        "modelki-example.pl",
+        "posao-example.rs",
+        "munca-example.md",
+    ]
 
 
 def test_profile_urls_in_text_also_give_handles() -> None:

@@ -30,7 +30,7 @@ from tipnet.cases.schemas import (
     VictimCreate,
     VictimRead,
 )
-from tipnet.deps import KeyringDep, Requires, SessionDep
+from tipnet.deps import KeyringDep, PageLimit, PageOffset, Requires, SessionDep
 
 router = APIRouter(tags=["cases"])
 
@@ -63,8 +63,8 @@ def list_cases(
     assignee: Annotated[
         str | None, Query(max_length=120, pattern=r"^[^\x00]+$", description="A username.")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> list[CaseSummary]:
     """Cases, most recently changed first (no personal data)."""
     return service.list_cases(

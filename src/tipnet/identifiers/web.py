@@ -47,7 +47,19 @@ _EMAIL = re.compile(
     r"(?![\w-])",
     re.IGNORECASE,
 )
-_EMAIL_HINTS = ("@", "arroba", "arobase", "at]", "at)", "at}", "at>", " dot ", " punto ", " ponto ")
+_EMAIL_HINTS = (
+    "@",
+    "arroba",
+    "arobase",
+    "at]",
+    "at)",
+    "at}",
+    "at>",
+    " dot ",
+    " punto ",
+    " ponto ",
+    " point ",
+)
 _ANGLE_ADDRESS = re.compile(r"<([^<>@\s]+@[^<>\s]+)>")
 _SPOKEN_AT = re.compile(r"\s+at\s+", re.IGNORECASE)
 _SPELLED_DOT = re.compile(_DOT.replace(r"|\.)", ")"), re.IGNORECASE)
@@ -149,11 +161,12 @@ _BARE_DOMAIN = re.compile(
     r"(?:/[^\s\x00<>\"'`{}|\\^]*+)?(?![\w@-])",
     re.IGNORECASE,
 )
-# Suffixes that are also common file extensions: "setup.py" is not a website.
 _URL_START = re.compile(r"https?://|www\.")
 _DOT_ANCHOR = re.compile(r"[A-Za-z0-9]\.[A-Za-z]")
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
-_FILE_LIKE_SUFFIXES = frozenset({"py", "sh", "md", "rs", "zip", "mov", "pl", "ps", "cs"})
+# Suffixes that are mostly file extensions in prose: "setup.py" is not a website. Country codes
+# that clash with extensions but matter here (.pl Poland, .rs Serbia, .md Moldova) stay domains.
+_FILE_LIKE_SUFFIXES = frozenset({"py", "sh", "zip", "mov"})
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
-from tipnet.deps import KeyringDep, Requires, SessionDep
+from tipnet.deps import KeyringDep, PageLimit, PageOffset, Requires, SessionDep
 from tipnet.errors import InvalidInput, TipnetError
 from tipnet.reports import intake, service
 from tipnet.reports.schemas import (
@@ -95,8 +95,8 @@ def list_reports(
     session: SessionDep,
     _principal: Annotated[Principal, Depends(Requires(Permission.REPORT_READ))],
     status_filter: Annotated[str | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> list[ReportSummary]:
     """Reports received by this node, newest first (no personal data)."""
     return service.list_reports(session=session, status=status_filter, limit=limit, offset=offset)
@@ -121,8 +121,8 @@ def search_reports(
 def triage_queue(
     session: SessionDep,
     _principal: Annotated[Principal, Depends(Requires(Permission.TRIAGE_READ))],
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> list[ReportSummary]:
     """New reports, most urgent first, then by risk score, then oldest first."""
     return service.triage_queue(session=session, limit=limit, offset=offset)
