@@ -1,16 +1,24 @@
-"""ISO 3166-1 country codes (pycountry's data), as reports and statistics use them."""
+"""ISO 3166-1 country codes (pycountry's data), as reports and statistics use them.
+
+``XKX`` (Kosovo) is added: a user-assigned code that the EU, the IMF, UNODC data and many police
+systems use, and that phone numbering knows as ``XK``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 import pycountry
+
+USER_ASSIGNED = {"XKX": "XK"}
 
 
 def validate_alpha3(value: str) -> str:
     """Uppercase ISO 3166-1 alpha-3 code, or a ValueError that says what was expected."""
     code = value.strip().upper()
-    if code not in _alpha3_to_alpha2():
+    if code not in alpha3_table():
         raise ValueError(
             f"{value!r} is not an ISO 3166-1 alpha-3 country code (e.g. ESP, NGA, PHL)"
         )
@@ -18,9 +26,11 @@ def validate_alpha3(value: str) -> str:
 
 
 def alpha3_to_alpha2(code: str) -> str | None:
-    return _alpha3_to_alpha2().get(code.upper())
+    return alpha3_table().get(code.strip().upper())
 
 
 @lru_cache(maxsize=1)
-def _alpha3_to_alpha2() -> dict[str, str]:
-    return {country.alpha_3: country.alpha_2 for country in pycountry.countries}
+def alpha3_table() -> Mapping[str, str]:
+    """Every alpha-3 code with its alpha-2 code."""
+    table = {country.alpha_3: country.alpha_2 for country in pycountry.countries}
+    return MappingProxyType(table | USER_ASSIGNED)

@@ -1,13 +1,9 @@
-import json
-from pathlib import Path
-
 import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tipnet.identifiers import SelectorKind, SelectorRejected
-from tipnet.identifiers.iso3166 import ALPHA3_TO_ALPHA2
 from tipnet.identifiers.phones import normalize_phone, region_codes
 
 MOBILE = phonenumbers.PhoneNumberType.MOBILE
@@ -26,39 +22,6 @@ def e164(number: phonenumbers.PhoneNumber) -> str:
 
 def national(number: phonenumbers.PhoneNumber) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-# --- ISO 3166 table --------------------------------------------------------------------------
-
-
-def test_iso_table_is_complete_and_consistent() -> None:
-    assert len(ALPHA3_TO_ALPHA2) == 250  # 249 ISO 3166-1 codes + XKX (Kosovo)
-    assert all(len(a3) == 3 and a3.isupper() for a3 in ALPHA3_TO_ALPHA2)
-    values = list(ALPHA3_TO_ALPHA2.values())
-    assert len(set(values)) == len(values)
-    # phonenumbers knows every country we map, except territories with no phone plan of their own
-    # (Antarctica, Bouvet, Heard, South Georgia, Pitcairn, French Southern, US Minor Outlying).
-    no_plan = {"AQ", "BV", "GS", "HM", "PN", "TF", "UM"}
-    assert set(values) - phonenumbers.SUPPORTED_REGIONS == no_plan
-    # ... and we map every region phonenumbers has, except the ones without an alpha-3 code.
-    assert phonenumbers.SUPPORTED_REGIONS - set(values) == {"AC", "TA"}
-
-
-@pytest.mark.parametrize(
-    ("alpha3", "alpha2"),
-    [("ESP", "ES"), ("NGA", "NG"), ("USA", "US"), ("GBR", "GB"), ("BRA", "BR"), ("FRA", "FR"),
-     ("PHL", "PH"), ("DEU", "DE"), ("CIV", "CI"), ("COD", "CD"), ("PRK", "KP"), ("XKX", "XK")],
-)  # fmt: skip
-def test_iso_spot_checks(alpha3: str, alpha2: str) -> None:
-    assert ALPHA3_TO_ALPHA2[alpha3] == alpha2
-
-
-def test_iso_table_matches_system_iso_codes_when_available() -> None:
-    path = Path("/usr/share/iso-codes/json/iso_3166-1.json")
-    if not path.exists():
-        pytest.skip("iso-codes not installed")
-    official = {c["alpha_3"]: c["alpha_2"] for c in json.loads(path.read_text())["3166-1"]}
-    assert {k: v for k, v in ALPHA3_TO_ALPHA2.items() if k != "XKX"} == official
 
 
 def test_region_codes_accepts_alpha3_alpha2_any_case_and_reports_unknown() -> None:

@@ -23,11 +23,11 @@ from collections.abc import Iterator, Sequence
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumber, PhoneNumberFormat
 
-from tipnet.identifiers.iso3166 import ALPHA3_TO_ALPHA2
+from tipnet.countries import alpha3_table
 from tipnet.identifiers.selectors import Selector, SelectorKind, SelectorRejected, quoted
 
 _E164 = PhoneNumberFormat.E164
-_ALPHA2 = frozenset(ALPHA3_TO_ALPHA2.values())
+_ALPHA2 = frozenset(alpha3_table().values())
 _REASONS = phonenumbers.ValidationResult
 _WHY = {
     _REASONS.INVALID_COUNTRY_CODE: "the country code does not exist",
@@ -49,7 +49,7 @@ def region_codes(hints: Sequence[str]) -> tuple[list[str], list[str]]:
     unknown: list[str] = []
     for hint in hints:
         code = hint.strip().upper()
-        region = ALPHA3_TO_ALPHA2.get(code) or (code if code in _ALPHA2 else None)
+        region = alpha3_table().get(code) or (code if code in _ALPHA2 else None)
         if region is None:
             unknown.append(hint)
         elif region not in regions:
