@@ -8,22 +8,11 @@ that concurrent writers queue instead of failing half-way.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    DateTime,
-    Engine,
-    LargeBinary,
-    MetaData,
-    Table,
-    create_engine,
-    event,
-    insert,
-)
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import DateTime, Engine, LargeBinary, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -74,58 +63,6 @@ class Bytes(LargeBinary):
 
     def bind_processor(self, dialect: Dialect) -> None:
         return None
-
-
-def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert many rows in the session's transaction: COPY on PostgreSQL, executemany else.
-
-    Values are written as given (no SQLAlchemy type processing), so callers pass values the
-    driver understands: str, int, bytes, bool, None, UUID, aware datetimes.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), list(rows))
-        return
-    _copy_rows(connection, table.name, rows)
-
-
-def insert_new(
-    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], key: str
-) -> set[Any]:
-    """Insert rows, skipping any that would break a unique constraint; return the ``key``
-    values of the rows actually inserted. On PostgreSQL the rows are copied into a temporary
-    staging table first, so a batch costs a few statements whatever its size."""
-    if not rows:
-        return set()
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        statement = sqlite_insert(table).on_conflict_do_nothing().returning(table.c[key])
-        return set(connection.execute(statement, list(rows)).scalars().all())
-    staging = f"tipnet_staging_{table.name}"
-    columns = ", ".join(f'"{name}"' for name in rows[0])
-    connection.exec_driver_sql(
-        f'CREATE TEMP TABLE IF NOT EXISTS "{staging}" (LIKE "{table.name}" INCLUDING DEFAULTS) '
-        "ON COMMIT DELETE ROWS"
-    )
-    _copy_rows(connection, staging, rows)
-    inserted = connection.exec_driver_sql(
-        f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{staging}" '
-        f'ON CONFLICT DO NOTHING RETURNING "{key}"'
-    )
-    return {row[0] for row in inserted}
-
-
-def _copy_rows(connection: Connection, table_name: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    columns = list(rows[0].keys())
-    names = ", ".join(f'"{name}"' for name in columns)
-    driver_connection = connection.connection.driver_connection
-    assert driver_connection is not None
-    with driver_connection.cursor() as cursor:
-        with cursor.copy(f'COPY "{table_name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[name] for name in columns])
 
 
 def utcnow() -> dt.datetime:

@@ -51,27 +51,24 @@ def test_one_batch_with_repeats_and_a_changed_body(
         assert audit.verify(session=session).ok
 
 
-def test_a_batch_member_that_lost_a_race_gets_the_winners_receipt(
-    node: Node, backend: str, submitter: intake.Submitter, monkeypatch: pytest.MonkeyPatch
+def test_submissions_of_a_stored_report_get_its_receipt(
+    node: Node, backend: str, submitter: intake.Submitter
 ) -> None:
+    """The path a concurrent retry takes too: the insert skips the row, the receipt is the
+    stored report's."""
     winner = _prepared(node, submitter, sample_report("race"))
     with transaction(node.session_factory) as session:
         [stored] = intake.write(session=session, batch=[winner])
     assert isinstance(stored, Receipt)
-    # Pretend the first lookup ran before the winner committed, as it does under concurrency.
-    real_lookup = intake._existing_by_key
-    calls: list[int] = []
-
-    def stale_then_real(session: object, batch: object) -> object:
-        calls.append(1)
-        return {} if len(calls) == 1 else real_lookup(session, batch)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(intake, "_existing_by_key", stale_then_real)
     loser = _prepared(node, submitter, sample_report("race"))
     repeat = _prepared(node, submitter, sample_report("race"))
+    changed = _prepared(node, submitter, sample_report("race", jurisdiction=["FRA"]))
     with transaction(node.session_factory) as session:
-        results = intake.write(session=session, batch=[loser, repeat])
-    assert [r.report_id for r in results if isinstance(r, Receipt)] == [stored.report_id] * 2
-    assert all(isinstance(r, Receipt) and r.duplicate for r in results)
+        first, second, third = intake.write(session=session, batch=[loser, repeat, changed])
+    assert isinstance(first, Receipt) and isinstance(second, Receipt)
+    assert first.report_id == second.report_id == stored.report_id
+    assert first.duplicate and second.duplicate
+    assert isinstance(third, Conflict)
     with node.session() as session:
         assert session.scalar(select(func.count()).select_from(Report)) == 1
+        assert audit.verify(session=session).ok

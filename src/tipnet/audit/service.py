@@ -21,7 +21,8 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from tipnet.audit.models import AuditEvent, AuditHead
-from tipnet.db import bulk_insert, utcnow
+from tipnet.bulk import bulk_insert
+from tipnet.db import utcnow
 
 GENESIS_HASH = "0" * 64
 HASHED_COLUMNS = (

@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 
 from tipnet.audit import service as audit
 from tipnet.audit.service import Actor
+from tipnet.bulk import Children, insert_new
 from tipnet.crypto import Keyring
-from tipnet.db import bulk_insert, insert_new, utcnow
+from tipnet.db import utcnow
 from tipnet.errors import Conflict, InvalidInput, TipnetError
 from tipnet.identifiers import service as identifiers
 from tipnet.identifiers.models import Identifier
@@ -120,59 +121,58 @@ def prepare(
 
 
 def write(*, session: Session, batch: Sequence[Prepared]) -> list[Receipt | TipnetError]:
-    """Store a batch in the session's transaction; one result per submission, in order."""
+    """Store a batch in the session's transaction; one result per submission, in order.
+
+    Reports and their rows go in with one statement (on PostgreSQL); a submission whose report
+    already exists is then answered with that report's receipt, or a conflict if its body
+    differs. Submissions repeated inside the batch are answered like the first of them.
+    """
     received_at = utcnow()
-    existing = _existing_by_key(session, batch)
     results: list[Receipt | TipnetError | None] = [None] * len(batch)
     same_as: dict[int, int] = {}  # a later submission of a report first seen in this batch
     first_in_batch: dict[tuple[int, str, str], int] = {}
     fresh: list[int] = []
     for position, prepared in enumerate(batch):
-        earlier = next((existing[key] for key in prepared.keys if key in existing), None)
         repeated = next((first_in_batch[k] for k in prepared.keys if k in first_in_batch), None)
-        if earlier is not None:
-            results[position] = _duplicate(earlier, prepared)
-        elif repeated is not None:
+        if repeated is not None:
             same_as[position] = repeated
-        else:
-            prepared.report_row["received_at"] = received_at
-            first_in_batch.update((key, position) for key in prepared.keys)
-            fresh.append(position)
-    inserted = _insert_reports(session, [batch[position].report_row for position in fresh])
-    _answer_lost_races(
+            continue
+        prepared.report_row["received_at"] = received_at
+        first_in_batch.update((key, position) for key in prepared.keys)
+        fresh.append(position)
+    inserted = _insert_reports(session, [batch[position] for position in fresh])
+    _answer_existing(
         session, batch, [p for p in fresh if batch[p].report_id not in inserted], results
     )
     stored = [batch[position] for position in fresh if batch[position].report_id in inserted]
-    _insert_children(session, stored)
     _audit(session, stored)
     for position in fresh:
         prepared = batch[position]
-        if prepared.report_id not in inserted:
-            continue
-        results[position] = Receipt(
-            report_id=prepared.report_id,
-            received_at=received_at,
-            body_sha256=prepared.report_row["body_sha256"],
-            duplicate=False,
-            selectors=len(prepared.identifier_rows),
-            warnings=prepared.warnings,
-        )
+        if prepared.report_id in inserted:
+            results[position] = Receipt(
+                report_id=prepared.report_id,
+                received_at=received_at,
+                body_sha256=prepared.report_row["body_sha256"],
+                duplicate=False,
+                selectors=len(prepared.identifier_rows),
+                warnings=prepared.warnings,
+            )
     for position, first in same_as.items():
         results[position] = _repeat_of(results[first], batch[position])
     return [result for result in results if result is not None]
 
 
-def _answer_lost_races(
+def _answer_existing(
     session: Session,
     batch: Sequence[Prepared],
-    lost: list[int],
+    not_inserted: list[int],
     results: list[Receipt | TipnetError | None],
 ) -> None:
-    """Submissions another transaction stored first, while this one waited on the insert."""
-    if not lost:
+    """Submissions of reports stored before, by an earlier request or a concurrent one."""
+    if not not_inserted:
         return
-    winners = _existing_by_key(session, [batch[position] for position in lost])
-    for position in lost:
+    winners = _existing_by_key(session, [batch[position] for position in not_inserted])
+    for position in not_inserted:
         winner = next((winners[k] for k in batch[position].keys if k in winners), None)
         results[position] = (
             _duplicate(winner, batch[position])
@@ -192,10 +192,6 @@ class _Known:
     report_id: uuid.UUID
     received_at: Any
     body_sha256: str
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> _Known:
-        return cls(row["id"], row["received_at"], row["body_sha256"])
 
 
 def _duplicate(earlier: _Known, prepared: Prepared) -> Receipt | TipnetError:
@@ -259,17 +255,24 @@ def _one_of(session: Session, column: Any, values: list[str]) -> Any:
     return column.in_(values)
 
 
-def _insert_reports(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    return insert_new(session, cast(Table, Report.__table__), rows, key="id")
+def _insert_reports(session: Session, batch: Sequence[Prepared]) -> set[uuid.UUID]:
+    children = [
+        Children(
+            _table(ReportPerson), [row for item in batch for row in item.person_rows], "report_id"
+        ),
+        Children(
+            _table(ReportFile), [row for item in batch for row in item.file_rows], "report_id"
+        ),
+        Children(
+            _table(Identifier), [row for item in batch for row in item.identifier_rows], "report_id"
+        ),
+    ]
+    rows = [item.report_row for item in batch]
+    return insert_new(session, _table(Report), rows, key="id", children=children)
 
 
-def _insert_children(session: Session, stored: Sequence[Prepared]) -> None:
-    for table, rows in (
-        (ReportPerson.__table__, [row for prepared in stored for row in prepared.person_rows]),
-        (ReportFile.__table__, [row for prepared in stored for row in prepared.file_rows]),
-        (Identifier.__table__, [row for prepared in stored for row in prepared.identifier_rows]),
-    ):
-        bulk_insert(session, cast(Table, table), rows)
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
 
 
 def _audit(session: Session, stored: Sequence[Prepared]) -> None:
