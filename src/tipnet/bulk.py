@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Table, insert
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
 
 Rows = Sequence[Mapping[str, Any]]
 COPY_THRESHOLD = 20_000
@@ -35,18 +36,44 @@ class Children:
     foreign_key: str
 
 
-def bulk_insert(session: Session, table: Table, rows: Rows) -> None:
+def bulk_insert(
+    session: Session,
+    table: Table,
+    rows: Rows,
+    *,
+    together_with: tuple[UpdateBase, Mapping[str, Any]] | None = None,
+) -> None:
+    """Insert rows. ``together_with`` is a statement with bound parameters (an UPDATE, say, and
+    the values of its ``bindparam``s) to run in the same round trip on PostgreSQL, as a
+    data-modifying CTE, and just before the insert elsewhere."""
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    if together_with is not None and not (postgres and rows):
+        connection.execute(together_with[0], dict(together_with[1]))
+        together_with = None
     if not rows:
         return
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
+    if not postgres:
         connection.execute(insert(table), list(rows))
-    elif len(rows) >= COPY_THRESHOLD:
+    elif len(rows) >= COPY_THRESHOLD and together_with is None:
         _copy(connection, table, rows)
     else:
         columns = list(rows[0])
         sql = f"INSERT INTO {_name(table)} ({_names(columns)}) {_unnest(table, columns, 'r')}"
-        _driver_execute(connection, sql, _arrays(rows, columns, "r"))
+        parameters: dict[str, Any] = _arrays(rows, columns, "r")
+        if together_with is not None:
+            statement, values = together_with
+            together_sql, defaults = _compiled(statement)
+            sql = f"WITH together AS ({together_sql}) {sql}"
+            parameters |= defaults | dict(values)
+        _driver_execute(connection, sql, parameters)
+
+
+@lru_cache(maxsize=64)
+def _compiled(statement: UpdateBase) -> tuple[str, dict[str, Any]]:
+    # Compiling is slow next to the insert itself; callers keep their statement in a constant.
+    compiled = statement.compile(dialect=_POSTGRESQL)
+    return str(compiled), dict(compiled.params)
 
 
 def insert_new(

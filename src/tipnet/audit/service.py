@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import rfc8785
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tipnet.audit.models import AuditEvent, AuditHead
@@ -103,10 +103,12 @@ def record_many(*, session: Session, events: Sequence[Event]) -> None:
         row["hash"] = chain_hash(row)
         head = _Head(row["seq"], row["hash"])
         rows.append(row)
-    session.execute(
-        update(AuditHead).where(AuditHead.id == HEAD_ROW_ID).values(seq=head.seq, hash=head.hash)
+    bulk_insert(
+        session,
+        cast(Table, AuditEvent.__table__),
+        rows,
+        together_with=(_MOVE_HEAD, {"head_seq": head.seq, "head_hash": head.hash}),
     )
-    bulk_insert(session, cast(Table, AuditEvent.__table__), rows)
 
 
 def verify(*, session: Session, expect_head: str | None = None, batch: int = 5000) -> VerifyResult:
@@ -144,6 +146,13 @@ def _columns(event: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in (*HASHED_COLUMNS, "prev_hash")}
 
 
+_MOVE_HEAD = (
+    update(AuditHead)
+    .where(AuditHead.id == HEAD_ROW_ID)
+    .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+)
+
+
 @dataclass(frozen=True)
 class _Head:
     seq: int
@@ -152,9 +161,15 @@ class _Head:
 
 def _locked_head(session: Session) -> _Head:
     # The row exists from the first migration on; the lock makes appends take turns.
-    seq, head_hash = session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ROW_ID).with_for_update()
-    ).one()
+    seq, head_hash = (
+        session.connection()
+        .execute(
+            select(AuditHead.seq, AuditHead.hash)
+            .where(AuditHead.id == HEAD_ROW_ID)
+            .with_for_update()
+        )
+        .one()
+    )
     return _Head(seq, head_hash)
 
 
