@@ -44,6 +44,12 @@ def main() -> None:
     )
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=50,
+        help="reports per request in the batch run (POST /api/v1/reports/batch); 0 skips it",
+    )
+    parser.add_argument(
         "--postgres-url", default=os.environ.get("TIPNET_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
     )
     args = parser.parse_args()
@@ -52,17 +58,21 @@ def main() -> None:
     reference = _run_reference(bodies, args.clients, args.workers)
     _print("reference: bare ASGI endpoint", reference)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    modes = [1] + ([args.batch_size] if args.batch_size > 1 else [])
     for backend in backends:
         workers = 1 if backend == "sqlite" else args.workers
-        result, lost, duplicated = _run_backend(
-            backend, bodies, args.clients, workers, args.postgres_url
-        )
-        _print(f"tipnet intake on {backend} ({workers} worker(s))", result)
-        rate = result["rate"]
-        print(
-            f"  lost {lost}, duplicated {duplicated}; {rate / reference['rate']:.2f} x the bare "
-            f"endpoint; {rate / GOAL:.2f} x the goal of {GOAL}/s"
-        )
+        for batch_size in modes:
+            result, lost, duplicated = _run_backend(
+                backend, bodies, args.clients, workers, args.postgres_url, batch_size
+            )
+            how = "one report per request" if batch_size == 1 else f"batches of {batch_size}"
+            _print(f"tipnet intake on {backend}, {how} ({workers} worker(s))", result)
+            rate = result["rate"]
+            print(
+                f"  lost {lost}, duplicated {duplicated}; "
+                f"{rate / reference['rate']:.2f} x the bare endpoint; "
+                f"{rate / GOAL:.2f} x the goal of {GOAL}/s"
+            )
 
 
 def _bodies(count: int) -> list[bytes]:
@@ -75,7 +85,12 @@ def _bodies(count: int) -> list[bytes]:
 
 
 def _run_backend(
-    backend: str, bodies: list[bytes], clients: int, workers: int, postgres_url: str
+    backend: str,
+    bodies: list[bytes],
+    clients: int,
+    workers: int,
+    postgres_url: str,
+    batch_size: int = 1,
 ) -> tuple[dict[str, float], int, int]:
     with tempfile.TemporaryDirectory() as directory:
         url, cleanup = _database(backend, Path(directory), postgres_url)
@@ -104,7 +119,7 @@ def _run_backend(
             )
             try:
                 _wait_for(port)
-                result = _post_all(port, bodies, clients, token)
+                result = _post_all(port, bodies, clients, token, batch_size)
             finally:
                 server.terminate()
                 server.wait(30)
@@ -184,11 +199,15 @@ def _run_reference(bodies: list[bytes], clients: int, workers: int) -> dict[str,
         server.wait(30)
 
 
-def _post_all(port: int, bodies: list[bytes], clients: int, token: str) -> dict[str, float]:
+def _post_all(
+    port: int, bodies: list[bytes], clients: int, token: str, batch_size: int = 1
+) -> dict[str, float]:
+    """Post every body once; latencies are per request (a batch counts as one request)."""
     shares = [bodies[index::clients] for index in range(clients)]
+    requests = [_requests(share, batch_size) for share in shares]
     started = time.perf_counter()
     with multiprocessing.Pool(clients) as pool:
-        outcomes = pool.starmap(_client, [(port, share, token) for share in shares])
+        outcomes = pool.starmap(_client, [(port, share, token) for share in requests])
     elapsed = time.perf_counter() - started
     latencies = sorted(latency for share, _ in outcomes for latency in share)
     failures = sum(failed for _, failed in outcomes)
@@ -201,14 +220,23 @@ def _post_all(port: int, bodies: list[bytes], clients: int, token: str) -> dict[
     }
 
 
-def _client(port: int, bodies: list[bytes], token: str) -> tuple[list[float], int]:
+def _requests(bodies: list[bytes], batch_size: int) -> list[tuple[str, bytes]]:
+    if batch_size == 1:
+        return [("/api/v1/reports", body) for body in bodies]
+    return [
+        ("/api/v1/reports/batch", b'{"reports": [' + b",".join(bodies[i : i + batch_size]) + b"]}")
+        for i in range(0, len(bodies), batch_size)
+    ]
+
+
+def _client(port: int, requests: list[tuple[str, bytes]], token: str) -> tuple[list[float], int]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     latencies: list[float] = []
     failed = 0
-    for body in bodies:
+    for path, body in requests:
         started = time.perf_counter()
-        connection.request("POST", "/api/v1/reports", body=body, headers=headers)
+        connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
         response.read()
         latencies.append(time.perf_counter() - started)

@@ -18,6 +18,7 @@ ANY = frozenset(Role)
 EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ANY,
     ("POST", "/api/v1/reports"): frozenset({REPORTER}),
+    ("POST", "/api/v1/reports/batch"): frozenset({REPORTER}),
     ("GET", "/api/v1/reports/{report_id}/receipt"): frozenset({REPORTER}),
     ("GET", "/api/v1/reports"): frozenset({INVESTIGATOR, ADMIN}),
     ("GET", "/api/v1/reports/{report_id}"): frozenset({INVESTIGATOR, ADMIN}),

@@ -284,3 +284,50 @@ def test_search_finds_reports_by_selector_however_written(platform: Node, backen
             select(AuditEvent).where(AuditEvent.action == "report.search")
         ).all()
     assert len(searches) == 4 and all("612" not in event.details for event in searches)
+
+
+def test_batch_files_many_reports_and_is_safe_to_retry(platform: Node, backend: str) -> None:
+    reports = [sample_report(f"batch-{index}") for index in range(30)]
+    response = platform.client.post(
+        "/api/v1/reports/batch", json={"reports": reports}, headers=platform.headers("platform")
+    )
+    assert response.status_code == 200, response.text
+    first = response.json()
+    assert (first["created"], first["duplicates"], first["conflicts"]) == (30, 0, 0)
+    for index, item in enumerate(first["results"]):
+        assert item["index"] == index and item["status"] == 201
+        assert (
+            item["receipt"]["body_sha256"]
+            == hashlib.sha256(rfc8785.dumps(reports[index])).hexdigest()
+        )
+    reports[3]["jurisdiction"] = ["FRA"]  # a changed body under a known id
+    again = platform.client.post(
+        "/api/v1/reports/batch", json={"reports": reports}, headers=platform.headers("platform")
+    ).json()
+    assert (again["created"], again["duplicates"], again["conflicts"]) == (0, 29, 1)
+    assert again["results"][3]["status"] == 409 and "different body" in again["results"][3]["error"]
+    assert (
+        again["results"][0]["receipt"]["report_id"] == first["results"][0]["receipt"]["report_id"]
+    )
+    assert _count_reports(platform) == 30
+
+
+def test_batch_is_validated_as_a_whole(platform: Node) -> None:
+    reports = [sample_report("ok-1"), sample_report("ok-2", jurisdiction=["ZZZ"])]
+    response = platform.client.post(
+        "/api/v1/reports/batch", json={"reports": reports}, headers=platform.headers("platform")
+    )
+    assert response.status_code == 422
+    assert "reports.1.jurisdiction.0" in [item["field"] for item in response.json()["detail"]]
+    no_id = sample_report("x")
+    del no_id["reporter"]["report_id"]
+    response = platform.client.post(
+        "/api/v1/reports/batch", json={"reports": [no_id]}, headers=platform.headers("platform")
+    )
+    assert response.status_code == 422 and "report_id" in response.text
+    too_many = {"reports": [sample_report(f"m-{i}") for i in range(501)]}
+    response = platform.client.post(
+        "/api/v1/reports/batch", json=too_many, headers=platform.headers("platform")
+    )
+    assert response.status_code in (413, 422)
+    assert _count_reports(platform) == 0

@@ -17,7 +17,10 @@ from tipnet.errors import InvalidInput, TipnetError
 from tipnet.reports import intake, service
 from tipnet.reports.schemas import (
     IDEMPOTENCY_KEY,
+    BatchItemResult,
+    BatchReceipt,
     Receipt,
+    ReportBatch,
     ReportCreate,
     ReportRead,
     ReportSummary,
@@ -76,6 +79,48 @@ async def submit_report(
         media_type="application/json",
         headers={"Location": f"/api/v1/reports/{outcome.report_id}"},
     )
+
+
+@router.post(
+    "/reports/batch",
+    response_model=BatchReceipt,
+    responses={413: {"description": "Body too large."}},
+)
+async def submit_batch(
+    request: Request,
+    batch: ReportBatch,
+    principal: Annotated[Principal, Depends(Requires(Permission.REPORT_SUBMIT))],
+    keyring: KeyringDep,
+) -> Response:
+    """File up to 500 reports in one request, for platforms that report in bulk. Every report
+    needs its own `reporter.report_id`; a report already received is answered with its first
+    receipt (200), a changed body under a known id with 409. The batch is validated as a whole
+    first: one bad field refuses the batch with 422, and nothing is written."""
+    raw_reports = _raw_json(await request.body())["reports"]
+    submitter = intake.Submitter(principal.user_id, principal.organisation_id, principal.actor)
+    writer: IntakeWriter = request.app.state.intake_writer
+    futures = [
+        writer.submit(
+            intake.prepare(keyring=keyring, submitter=submitter, report=report, raw_body=raw)
+        )
+        for report, raw in zip(batch.reports, raw_reports, strict=True)
+    ]
+    outcomes = [await asyncio.wrap_future(future) for future in futures]
+    results = [_item_result(index, outcome) for index, outcome in enumerate(outcomes)]
+    statuses = [result.status for result in results]
+    receipt = BatchReceipt(
+        created=statuses.count(201),
+        duplicates=statuses.count(200),
+        conflicts=statuses.count(409),
+        results=results,
+    )
+    return Response(receipt.model_dump_json(), media_type="application/json")
+
+
+def _item_result(index: int, outcome: Receipt | TipnetError) -> BatchItemResult:
+    if isinstance(outcome, TipnetError):
+        return BatchItemResult(index=index, status=outcome.status_code, error=outcome.message)
+    return BatchItemResult(index=index, status=200 if outcome.duplicate else 201, receipt=outcome)
 
 
 @router.get("/reports/{report_id}/receipt", response_model=Receipt)

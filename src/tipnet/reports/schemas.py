@@ -218,6 +218,37 @@ class Receipt(BaseModel):
     warnings: list[SelectorWarning] = Field(default_factory=list)
 
 
+MAX_BATCH = 500
+
+
+class ReportBatch(Strict):
+    reports: list[ReportCreate] = Field(min_length=1, max_length=MAX_BATCH)
+
+    @model_validator(mode="after")
+    def _every_report_has_an_id(self) -> ReportBatch:
+        missing = [i for i, report in enumerate(self.reports) if report.reporter.report_id is None]
+        if missing:
+            raise ValueError(
+                "every report in a batch needs reporter.report_id, so that a retried batch "
+                f"creates nothing twice; missing at positions {missing[:20]}"
+            )
+        return self
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    status: int = Field(description="201 created, 200 already received, 409 conflict.")
+    receipt: Receipt | None = None
+    error: str | None = None
+
+
+class BatchReceipt(BaseModel):
+    created: int
+    duplicates: int
+    conflicts: int
+    results: list[BatchItemResult]
+
+
 class ReportSummary(BaseModel):
     id: uuid.UUID
     received_at: dt.datetime
