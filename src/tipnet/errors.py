@@ -35,3 +35,9 @@ class PermissionDenied(TipnetError):
 
 class NotAuthenticated(TipnetError):
     status_code = 401
+
+
+class Unavailable(TipnetError):
+    """The node cannot do it right now (database down, overloaded); nothing was stored."""
+
+    status_code = 503

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from concurrent.futures import Future
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
@@ -13,7 +14,7 @@ from pydantic import BaseModel, Field
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
 from tipnet.deps import KeyringDep, PageLimit, PageOffset, Requires, SessionDep
-from tipnet.errors import InvalidInput, TipnetError
+from tipnet.errors import InvalidInput, TipnetError, Unavailable
 from tipnet.reports import intake, service
 from tipnet.reports.schemas import (
     IDEMPOTENCY_KEY,
@@ -30,6 +31,7 @@ from tipnet.reports.schemas import (
 from tipnet.reports.writer import IntakeWriter
 
 router = APIRouter(tags=["reports"])
+STORE_TIMEOUT_SECONDS = 60
 
 
 class StatusChange(BaseModel):
@@ -68,7 +70,7 @@ async def submit_report(
         idempotency_key=idempotency_key,
     )
     writer: IntakeWriter = request.app.state.intake_writer
-    outcome = await asyncio.wrap_future(writer.submit(prepared))
+    outcome = await _stored(writer.submit(prepared))
     if isinstance(outcome, TipnetError):
         raise outcome
     # The receipt is already a validated model: send it as it is, without a second pass
@@ -105,7 +107,7 @@ async def submit_batch(
         )
         for report, raw in zip(batch.reports, raw_reports, strict=True)
     ]
-    outcomes = [await asyncio.wrap_future(future) for future in futures]
+    outcomes = [await _stored(future) for future in futures]
     results = [_item_result(index, outcome) for index, outcome in enumerate(outcomes)]
     statuses = [result.status for result in results]
     receipt = BatchReceipt(
@@ -115,6 +117,17 @@ async def submit_batch(
         results=results,
     )
     return Response(receipt.model_dump_json(), media_type="application/json")
+
+
+async def _stored(future: Future[Receipt | TipnetError]) -> Receipt | TipnetError:
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(future), STORE_TIMEOUT_SECONDS)
+    except TimeoutError:
+        # The write may still land; a retry with the same id then gets its receipt.
+        return Unavailable(
+            "the node is too busy to confirm this report now; retry with the same "
+            "reporter.report_id or Idempotency-Key (retries never create a second report)"
+        )
 
 
 def _item_result(index: int, outcome: Receipt | TipnetError) -> BatchItemResult:

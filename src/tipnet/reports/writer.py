@@ -19,13 +19,17 @@ from concurrent.futures import Future
 from sqlalchemy.orm import Session, sessionmaker
 
 from tipnet.db import transaction
-from tipnet.errors import TipnetError
+from tipnet.errors import TipnetError, Unavailable
 from tipnet.reports import intake
 from tipnet.reports.intake import Prepared
 from tipnet.reports.schemas import Receipt
 
 log = logging.getLogger(__name__)
 Outcome = Receipt | TipnetError
+NOT_STORED = Unavailable(
+    "the report could not be stored just now and was not received; retry with the same "
+    "reporter.report_id or Idempotency-Key (retries never create a second report)"
+)
 
 
 class IntakeWriter:
@@ -85,7 +89,7 @@ class IntakeWriter:
         except Exception:  # noqa: BLE001 - isolate the failing submission, below
             if len(batch) == 1:
                 log.exception("storing a report failed")
-                batch[0][1].set_exception(RuntimeError("storing the report failed"))
+                batch[0][1].set_result(NOT_STORED)
                 return
             for item in batch:
                 self._write([item])
