@@ -75,15 +75,15 @@ def test_interrupted_run_resumes_without_duplicates(
         if line == 6:
             raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
-        _run(node, submitter, path, on_line=crash_at_line_6)
+    with pytest.raises(KeyboardInterrupt):  # chunks of 2 lines: lines 1-6 are committed
+        _run(node, submitter, path, on_line=crash_at_line_6, chunk_lines=2)
     assert _reports(node) == 5
     # Simulate the worst moment: lines 5 and 6 were committed but the progress write was lost.
     progress = ingest.progress_path(path)
     saved = json.loads(progress.read_text())
     assert saved["line"] == 6
     progress.write_text(json.dumps({**saved, "line": 4}))
-    result = _run(node, submitter, path)
+    result = _run(node, submitter, path, chunk_lines=2)
     assert result.resumed_after_line == 4
     assert (result.accepted, result.duplicates, result.rejected) == (6, 2, 0)
     assert _reports(node) == 11

@@ -1,9 +1,10 @@
 """Bulk intake of a report file: every good line becomes a report, every bad line goes to a
 rejects file with its line number and reason, and an interrupted run resumes where it stopped.
 
-Resuming is safe twice over: a progress file remembers the last line committed, and each report
-is submitted with an idempotency key derived from its content, so a line submitted just before
-an interruption is recognised, not duplicated.
+Lines go in a chunk at a time, one transaction per chunk. Resuming is safe twice over: a
+progress file remembers the last line committed, and each report is submitted with an
+idempotency key derived from its content, so a line committed just before an interruption is
+recognised, not duplicated.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from tipnet.crypto import Keyring
 from tipnet.db import transaction
 from tipnet.errors import TipnetError
-from tipnet.reports import bulk, service
-from tipnet.reports.service import Submitter
+from tipnet.reports import bulk, intake
+from tipnet.reports.intake import Submitter
+
+CHUNK_LINES = 500
 
 
 @dataclass
@@ -44,53 +47,69 @@ def ingest_file(
     file_format: bulk.FileFormat,
     rejects_path: Path,
     restart: bool = False,
+    chunk_lines: int = CHUNK_LINES,
     on_line: Callable[[int], None] = lambda _line: None,
 ) -> IngestResult:
+    """File every good line; lines are committed a chunk at a time, and the chunk's rejects and
+    the progress file are written only after its commit, so a resumed run repeats nothing."""
     progress_file = progress_path(path)
     after_line = 0 if restart else _saved_line(progress_file, path)
     result = IngestResult(resumed_after_line=after_line)
-    mode = "a" if after_line else "w"
-    with rejects_path.open(mode, encoding="utf-8", errors="replace") as rejects:
+    with rejects_path.open("a" if after_line else "w", encoding="utf-8") as rejects:
+        chunk: list[bulk.ParsedLine] = []
         for parsed in bulk.read_lines(path, file_format, after_line):
-            if parsed.report is None:
-                _write_reject(rejects, parsed.line_number, parsed.error or "invalid", parsed.text)
-                result.rejected += 1
-            else:
-                _submit_line(session_factory, keyring, submitter, parsed, result, rejects)
-            _save_line(progress_file, path, parsed.line_number)
+            chunk.append(parsed)
+            if len(chunk) >= chunk_lines:
+                _commit_chunk(session_factory, keyring, submitter, chunk, result, rejects)
+                _save_line(progress_file, path, chunk[-1].line_number)
+                chunk = []
             on_line(parsed.line_number)
+        if chunk:
+            _commit_chunk(session_factory, keyring, submitter, chunk, result, rejects)
     progress_file.unlink(missing_ok=True)
     return result
 
 
-def _submit_line(
+def _commit_chunk(
     session_factory: sessionmaker[Session],
     keyring: Keyring,
     submitter: Submitter,
-    parsed: bulk.ParsedLine,
+    chunk: list[bulk.ParsedLine],
     result: IngestResult,
     rejects: IO[str],
 ) -> None:
-    assert parsed.report is not None
-    try:
-        key = "ingest:" + service.canonical_sha256(parsed.raw)
-        with transaction(session_factory) as session:
-            receipt = service.submit_report(
-                session=session,
+    reasons: dict[int, str] = {}
+    prepared: list[tuple[bulk.ParsedLine, intake.Prepared]] = []
+    for parsed in chunk:
+        if parsed.report is None:
+            reasons[parsed.line_number] = parsed.error or "invalid"
+            continue
+        try:
+            key = "ingest:" + intake.canonical_sha256(parsed.raw)
+            item = intake.prepare(
                 keyring=keyring,
                 submitter=submitter,
                 report=parsed.report,
                 raw_body=parsed.raw,
                 idempotency_key=key,
             )
-    except TipnetError as error:
-        _write_reject(rejects, parsed.line_number, error.message, parsed.text)
-        result.rejected += 1
-        return
-    if receipt.duplicate:
-        result.duplicates += 1
-    else:
-        result.accepted += 1
+        except TipnetError as error:
+            reasons[parsed.line_number] = error.message
+            continue
+        prepared.append((parsed, item))
+    with transaction(session_factory) as session:
+        outcomes = intake.write(session=session, batch=[item for _, item in prepared])
+    for (parsed, _), outcome in zip(prepared, outcomes, strict=True):
+        if isinstance(outcome, TipnetError):
+            reasons[parsed.line_number] = outcome.message
+        elif outcome.duplicate:
+            result.duplicates += 1
+        else:
+            result.accepted += 1
+    texts = {parsed.line_number: parsed.text for parsed in chunk}
+    for line_number in sorted(reasons):
+        _write_reject(rejects, line_number, reasons[line_number], texts[line_number])
+    result.rejected += len(reasons)
 
 
 def _write_reject(rejects: IO[str], line_number: int, reason: str, text: str) -> None:
