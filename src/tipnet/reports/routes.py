@@ -9,7 +9,8 @@ from concurrent.futures import Future
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
@@ -32,6 +33,7 @@ from tipnet.reports.writer import IntakeWriter
 
 router = APIRouter(tags=["reports"])
 STORE_TIMEOUT_SECONDS = 60
+REPORT_SCHEMA = "#/components/schemas/ReportCreate"
 
 
 class StatusChange(BaseModel):
@@ -47,23 +49,33 @@ class StatusChange(BaseModel):
         200: {"model": Receipt, "description": "Already received: the existing receipt."},
         409: {"description": "Same report id or Idempotency-Key with a different body."},
         413: {"description": "Body too large."},
+        422: {"description": "Invalid fields, each named with a message."},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ReportCreate"}}
+            },
+        }
     },
 )
 async def submit_report(
     request: Request,
-    report: ReportCreate,
     principal: Annotated[Principal, Depends(Requires(Permission.REPORT_SUBMIT))],
-    keyring: KeyringDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """File a report of suspected trafficking. Retries are safe: the same `reporter.report_id`
     or `Idempotency-Key` returns the first receipt (status 200) instead of a second report."""
     if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
         raise InvalidInput("Idempotency-Key must be 1-200 printable ASCII characters")
+    # The body is parsed once and validated here rather than by a body parameter: the hot path
+    # of intake, and the raw JSON is needed anyway for the receipt's hash.
     raw_body = _raw_json(await request.body())
+    report = _validated(raw_body)
     submitter = intake.Submitter(principal.user_id, principal.organisation_id, principal.actor)
     prepared = intake.prepare(
-        keyring=keyring,
+        keyring=request.app.state.keyring,
         submitter=submitter,
         report=report,
         raw_body=raw_body,
@@ -216,10 +228,24 @@ def change_status(
     )
 
 
+def _validated(raw_body: Any) -> ReportCreate:
+    try:
+        return ReportCreate.model_validate(raw_body)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**item, "loc": ("body", *item["loc"])} for item in error.errors()]
+        ) from error
+
+
 def _raw_json(body: bytes) -> Any:
     # FastAPI has validated the body already; this second parse keeps the exact JSON values the
     # reporter sent, which the receipt's hash must cover.
     try:
         return json.loads(body)
     except ValueError as error:
-        raise InvalidInput(f"body is not valid JSON: {error}") from error
+        problem = {
+            "loc": ("body",),
+            "msg": f"the body is not valid JSON: {error}",
+            "type": "json_invalid",
+        }
+        raise RequestValidationError([problem]) from error
