@@ -8,13 +8,12 @@ Every write ends with one audit record, and so does every read that decrypts per
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tipnet.audit import service as audit
@@ -23,13 +22,12 @@ from tipnet.auth import service as auth_service
 from tipnet.auth.models import User
 from tipnet.auth.permissions import Role
 from tipnet.auth.service import Principal
+from tipnet.cases import persons
 from tipnet.cases.htcds import CaseStatus
 from tipnet.cases.models import (
     Case,
     CaseAssignee,
     CaseComment,
-    CasePerson,
-    CasePersonCode,
     CaseReport,
     CaseStatusChange,
 )
@@ -65,8 +63,6 @@ TRANSITIONS: dict[CaseStatus, tuple[CaseStatus, ...]] = {
     CLOSED_REFERRED: (ACTIVE,),
 }
 COMMENT_CONTEXT = "case.comment.body"
-# One index context for victims and perpetrators, so one lookup finds a name in either role.
-NAME_INDEX_CONTEXT = "case.person.name"
 
 
 def open_case(*, session: Session, principal: Principal, case: CaseCreate) -> CaseSummary:
@@ -98,7 +94,7 @@ def list_cases(
 def read_case(*, session: Session, keyring: Keyring, case_id: uuid.UUID, actor: Actor) -> CaseRead:
     """One case in full, with its victims and perpetrators decrypted: an audited read."""
     case = _require(session, case_id)
-    persons = _persons(session, keyring, case_id)
+    people = persons.of_case(session, keyring, case_id)
     result = CaseRead.model_validate(
         {
             **_summaries(session, [case])[0].model_dump(),
@@ -113,8 +109,8 @@ def read_case(*, session: Session, keyring: Keyring, case_id: uuid.UUID, actor: 
             ).all(),
             "comments": _comments(session, keyring, case_id),
             "status_history": _history(session, case_id),
-            "victims": [data for role, data in persons if role == "victim"],
-            "perpetrators": [data for role, data in persons if role == "perpetrator"],
+            "victims": [data for role, data in people if role == "victim"],
+            "perpetrators": [data for role, data in people if role == "perpetrator"],
         }
     )
     details = {"victims": len(result.victims), "perpetrators": len(result.perpetrators)}
@@ -224,7 +220,7 @@ def add_victim(
     victim: VictimCreate,
     principal: Principal,
 ) -> VictimRead:
-    stored = _store_person(session, keyring, principal, case_id, "victim", victim)
+    stored = _add_person(session, keyring, principal, case_id, "victim", victim)
     return VictimRead.model_validate(stored)
 
 
@@ -236,22 +232,31 @@ def add_perpetrator(
     perpetrator: PerpetratorCreate,
     principal: Principal,
 ) -> PerpetratorRead:
-    stored = _store_person(session, keyring, principal, case_id, "perpetrator", perpetrator)
+    stored = _add_person(session, keyring, principal, case_id, "perpetrator", perpetrator)
     return PerpetratorRead.model_validate(stored)
 
 
 def find_person(*, session: Session, keyring: Keyring, name: str, actor: Actor) -> list[PersonHit]:
-    """Victims and perpetrators recorded under exactly this full name (case and spacing folded),
-    found by blind index. Audited with the number of hits, never the name."""
-    index = keyring.blind_index(name, context=NAME_INDEX_CONTEXT)
-    query = select(CasePerson.case_id, CasePerson.id, CasePerson.role, Case.status).join(Case)
-    rows = session.execute(query.where(CasePerson.name_index == index).order_by(CasePerson.id))
-    hits = [
-        PersonHit(case_id=case_id, person_id=person_id, role=role, case_status=status)
-        for case_id, person_id, role, status in rows
-    ]
+    """Victims and perpetrators recorded under exactly this full name. Audited with the number
+    of hits, never the name."""
+    hits = persons.find(session=session, keyring=keyring, name=name)
     _audit(session, actor, "case.person_search", None, {"hits": len(hits)}, "case_person")
     return hits
+
+
+def _add_person(
+    session: Session,
+    keyring: Keyring,
+    principal: Principal,
+    case_id: uuid.UUID,
+    role: str,
+    person: PersonFields,
+) -> dict[str, Any]:
+    case = _require_open(session, case_id, f"add a {role}")
+    stored = persons.store(session, keyring, principal, case_id, role, person)
+    case.updated_at = utcnow()
+    _audit(session, principal.actor, f"case.{role}.add", case_id, {"person_id": stored["id"]})
+    return stored
 
 
 def _require(session: Session, case_id: uuid.UUID, *, for_update: bool = False) -> Case:
@@ -313,97 +318,6 @@ def _record_status(
         )
     )
     session.flush()
-
-
-def _store_person(
-    session: Session,
-    keyring: Keyring,
-    principal: Principal,
-    case_id: uuid.UUID,
-    role: str,
-    person: PersonFields,
-) -> dict[str, Any]:
-    """Store a victim or perpetrator; return it as HTCDS JSON with its id."""
-    case = _require_open(session, case_id, f"add a {role}")
-    context, names = f"case.{role}", person.name_parts()
-    full_name = " ".join(names.values())
-    birthdate = person.birthdate.isoformat() if person.birthdate else None
-    row = CasePerson(
-        case_id=case_id,
-        role=role,
-        created_by=principal.user_id,
-        name_enc=_encrypt_json(keyring, names, f"{context}.name"),
-        name_index=keyring.blind_index(full_name, context=NAME_INDEX_CONTEXT) if names else None,
-        birthdate_enc=keyring.encrypt_optional(birthdate, context=f"{context}.birthdate"),
-        contact_enc=_encrypt_json(keyring, person.contact(), f"{context}.contact"),
-        details_enc=keyring.encrypt_optional(
-            person.private_details(), context=f"{context}.details"
-        ),
-        gender=person.gender,
-        age_broad=person.age_broad,
-        citizenship=person.citizenship,
-    )
-    session.add(row)
-    case.updated_at = utcnow()
-    session.flush()
-    codes = [
-        {"person_id": row.id, "field": field, "value": value}
-        for field, values in person.codes().items()
-        for value in values
-    ]
-    if codes:
-        session.execute(insert(CasePersonCode), codes)
-    _audit(session, principal.actor, f"case.{role}.add", case_id, {"person_id": row.id})
-    return {**person.model_dump(), "id": row.id, "created_at": row.created_at}
-
-
-def _persons(
-    session: Session, keyring: Keyring, case_id: uuid.UUID
-) -> list[tuple[str, dict[str, Any]]]:
-    """(role, HTCDS JSON) of each victim and perpetrator of a case, decrypted."""
-    query = select(CasePerson).where(CasePerson.case_id == case_id).order_by(CasePerson.id)
-    persons = session.scalars(query).all()
-    codes: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for person_id, field, value in session.execute(
-        select(CasePersonCode.person_id, CasePersonCode.field, CasePersonCode.value)
-        .where(CasePersonCode.person_id.in_([person.id for person in persons]))
-        .order_by(CasePersonCode.value)
-    ):
-        codes[person_id][field].append(value)
-    return [(person.role, _person_data(keyring, person, codes[person.id])) for person in persons]
-
-
-def _person_data(
-    keyring: Keyring, person: CasePerson, codes: dict[str, list[str]]
-) -> dict[str, Any]:
-    context = f"case.{person.role}"
-    prefix = "vic_" if person.role == "victim" else "per_"
-    data: dict[str, Any] = {
-        "id": person.id,
-        "created_at": person.created_at,
-        **codes,
-        **_decrypt_json(keyring, person.name_enc, f"{context}.name"),
-        **_decrypt_json(keyring, person.contact_enc, f"{context}.contact"),
-        "prs_Birthdate": keyring.decrypt_optional(
-            person.birthdate_enc, context=f"{context}.birthdate"
-        ),
-        f"{prefix}Gender": person.gender,
-        f"{prefix}AgeBroad": person.age_broad,
-        f"{prefix}Citizenship": person.citizenship,
-    }
-    if person.role == "perpetrator":
-        details = keyring.decrypt_optional(person.details_enc, context=f"{context}.details")
-        data["per_RoleDetails"] = details
-    return data
-
-
-def _encrypt_json(keyring: Keyring, value: dict[str, Any], context: str) -> bytes | None:
-    return keyring.encrypt(json.dumps(value), context=context) if value else None
-
-
-def _decrypt_json(keyring: Keyring, value: bytes | None, context: str) -> dict[str, Any]:
-    plain = keyring.decrypt_optional(value, context=context)
-    return {} if plain is None else dict(json.loads(plain))
 
 
 def _audited(
