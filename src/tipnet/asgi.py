@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
 from tipnet.api import create_app
 from tipnet.config import load_settings
 
-sys.setswitchinterval(0.0005)
 app = create_app(load_settings())
