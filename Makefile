@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DB ?= demo.db
 PORT ?= 8000
 
-.PHONY: venv demo test lint typecheck pytest bench clean
+.PHONY: venv browser demo test lint typecheck pytest bench clean
 
 $(BIN)/tipnet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,12 @@ $(BIN)/tipnet: pyproject.toml
 	touch $(BIN)/tipnet
 
 venv: $(BIN)/tipnet
+
+# Headless Chromium for the browser tests of the public pages (Debian packages; needs root).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver"; fi; }
 
 # A fresh demo node: new key, migrated SQLite database, demo organisations, tokens, reports.
 demo: venv
@@ -33,7 +39,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-pytest: venv
+pytest: venv browser
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest

@@ -103,3 +103,6 @@ def test_public_routes_need_no_token(node: Node) -> None:
     assert node.client.get("/api/v1/health").json()["status"] == "ok"
     assert node.client.get("/openapi.json").status_code == 200
     assert node.client.get("/docs").status_code == 200
+    check = node.client.post("/api/v1/check", json={"text": "send me a photo"})
+    assert check.status_code == 200 and check.json()["signs"]
+    assert node.client.get("/check/en").status_code == 200

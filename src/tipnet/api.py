@@ -22,14 +22,29 @@ from tipnet.reports.writer import IntakeWriter
 
 API_PREFIX = "/api/v1"
 PUBLIC_PATHS = frozenset(
-    {"/api/v1/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+    {
+        "/api/v1/health",
+        "/openapi.json",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+        # the public "check it" service: no login, nothing stored, rate-limited per address
+        "/api/v1/check",
+        "/check",
+        "/check/{language}",
+    }
 )
 
 
 def create_app(settings: Settings) -> FastAPI:
+    from fastapi.staticfiles import StaticFiles
+
     from tipnet.cases.routes import router as cases_router
+    from tipnet.detect.routes import router as detect_router
     from tipnet.reports.routes import router as reports_router
     from tipnet.system_routes import router as system_router
+    from tipnet.web.routes import STATIC_DIR
+    from tipnet.web.routes import router as web_router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,8 +70,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.keyring = Keyring(settings.secret_key_bytes())
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
-    for router in (system_router, reports_router, cases_router):
+    for router in (system_router, reports_router, cases_router, detect_router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
 

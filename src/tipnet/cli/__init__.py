@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tipnet.cli import admin, audit, db, demo, reports, serve
+from tipnet.cli import admin, audit, db, demo, detect, reports, serve, simulate
 
 app = typer.Typer(
     help="tipnet: a node for reporting, investigating and sharing information on trafficking "
@@ -17,4 +17,7 @@ app.add_typer(admin.app, name="admin")
 app.add_typer(reports.app, name="reports")
 app.add_typer(audit.app, name="audit")
 app.add_typer(demo.app, name="demo")
+app.add_typer(detect.app, name="detect")
 app.command("serve")(serve.serve)
+app.command("simulate")(simulate.simulate)
+app.add_typer(simulate.exercise_app, name="exercise")
