@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DB ?= demo.db
 PORT ?= 8000
 
-.PHONY: venv browser demo test lint typecheck pytest bench clean
+.PHONY: venv system demo test lint typecheck pytest bench clean
 
 $(BIN)/tipnet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,31 +15,16 @@ $(BIN)/tipnet: pyproject.toml
 
 venv: $(BIN)/tipnet
 
-# Headless Chromium for the browser tests of the public pages (Debian packages; needs root).
-browser:
-	@test -x /usr/bin/chromium || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
-	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver"; fi; }
+# System packages: headless Chromium for the browser tests of the public pages, libsodium for
+# the federation's ristretto255 group operations (Debian packages; needs root).
+SYSTEM_PACKAGES := chromium chromium-driver libsodium23
+system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "tipnet needs Debian packages: sudo apt-get install $$missing"; exit 1; fi; fi
 
-# A fresh demo node: new key, migrated SQLite database, demo organisations, tokens, reports.
-demo: venv
-	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	@test -f .env.demo || $(BIN)/tipnet admin gen-key > .env.demo
-	set -a; . ./.env.demo; set +a; \
-	export TIPNET_DATABASE_URL=sqlite:///./$(DEMO_DB); \
-	$(BIN)/tipnet db upgrade && \
-	$(BIN)/tipnet demo seed && \
-	echo "API on http://127.0.0.1:$(PORT)  docs: http://127.0.0.1:$(PORT)/docs  (Ctrl-C to stop)" && \
-	$(BIN)/tipnet serve --port $(PORT)
-
-lint: venv
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
-
-typecheck: venv
-	$(BIN)/mypy
-
-pytest: venv browser
+pytest: venv system
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
