@@ -24,6 +24,24 @@ system:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "tipnet needs Debian packages: sudo apt-get install $$missing"; exit 1; fi; fi
 
+# A fresh demo node: new key, migrated SQLite database, demo organisations, tokens, reports.
+demo: venv system
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@test -f .env.demo || $(BIN)/tipnet admin gen-key > .env.demo
+	set -a; . ./.env.demo; set +a; \
+	export TIPNET_DATABASE_URL=sqlite:///./$(DEMO_DB); \
+	$(BIN)/tipnet db upgrade && \
+	$(BIN)/tipnet demo seed && \
+	echo "API on http://127.0.0.1:$(PORT)  docs: http://127.0.0.1:$(PORT)/docs  (Ctrl-C to stop)" && \
+	$(BIN)/tipnet serve --port $(PORT)
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: venv
+	$(BIN)/mypy
+
 pytest: venv system
 	$(BIN)/pytest -q
 
