@@ -331,3 +331,52 @@ def test_batch_is_validated_as_a_whole(platform: Node) -> None:
     )
     assert response.status_code in (413, 422)
     assert _count_reports(platform) == 0
+
+
+def test_every_report_is_scored_and_explained_at_intake(platform: Node, backend: str) -> None:
+    body = sample_report("scored")
+    body["incident"].update(
+        type="recruitment_fraudulent_job_offer",
+        summary="Hotel work abroad. Registration fee required; the employer keeps your passport.",
+    )
+    receipt = platform.client.post(
+        "/api/v1/reports", json=body, headers=platform.headers("platform")
+    ).json()
+    report = platform.client.get(
+        f"/api/v1/reports/{receipt['report_id']}", headers=platform.headers("police")
+    ).json()
+    summary = body["incident"]["summary"]
+    found = {sign["id"]: sign for sign in report["risk"]["indicators"]}
+    assert {"upfront_fee", "passport_retention"} <= set(found)
+    assert report["risk_score"] == report["risk"]["score"] > 0.5
+    for span in found["upfront_fee"]["spans"]:
+        assert summary[span["start"] : span["end"]] == span["text"]
+        assert span["text"].lower() == "registration fee"
+
+
+def test_stored_explanation_keeps_offsets_not_text(platform: Node, backend: str) -> None:
+    body = sample_report("no-clear-text")
+    body["incident"]["summary"] = "Contact only on WhatsApp, the registration fee is 300 euros."
+    platform.client.post("/api/v1/reports", json=body, headers=platform.headers("platform"))
+    with platform.session() as session:
+        stored = session.scalars(select(Report.risk_explanation)).one()
+    assert stored is not None and "registration fee" not in stored.lower()
+    assert '"spans":[[' in stored
+
+
+def test_triage_puts_the_riskier_report_first_within_an_urgency(
+    platform: Node, backend: str
+) -> None:
+    bland = sample_report("bland")
+    bland["incident"].update(summary="A profile posted spam links.", time="2026-01-01T00:00:00Z")
+    risky = sample_report("risky")
+    risky["incident"].update(
+        summary="Pay the visa fee upfront, we keep your passport, talk only on WhatsApp.",
+        time="2026-01-02T00:00:00Z",
+    )
+    for body in (bland, risky):
+        body["incident"]["urgency"] = "normal"
+        platform.client.post("/api/v1/reports", json=body, headers=platform.headers("platform"))
+    queue = platform.client.get("/api/v1/triage", headers=platform.headers("police")).json()
+    scores = [item["risk_score"] for item in queue]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[1]

@@ -30,6 +30,7 @@ from tipnet.audit.service import Actor
 from tipnet.bulk import Children, insert_new
 from tipnet.crypto import Keyring
 from tipnet.db import utcnow
+from tipnet.detect.scoring import score_report
 from tipnet.errors import Conflict, InvalidInput, TipnetError
 from tipnet.identifiers import service as identifiers
 from tipnet.identifiers.models import Identifier
@@ -107,6 +108,7 @@ def prepare(
         "body_sha256": canonical_sha256(raw_body),
         "body_enc": keyring.encrypt(report.model_dump_json(), context=BODY_CONTEXT),
         "status": "new",
+        **_risk_columns(report),
     }
     return Prepared(
         submitter=submitter,
@@ -118,6 +120,24 @@ def prepare(
         ),
         warnings=extraction.warnings,
     )
+
+
+def _risk_columns(report: ReportCreate) -> dict[str, Any]:
+    """The detection score and its explanation, stored beside the report for the triage queue.
+
+    Spans keep only their offsets: the matched text is part of the summary, which is stored
+    encrypted, and a span (an obscured phone number, say) must not sit beside it in clear.
+    """
+    assessment = score_report(report)
+    explanation = dict(assessment.explanation)
+    explanation["indicators"] = [
+        {**found, "spans": [[start, end] for start, end, _text in found["spans"]]}
+        for found in explanation["indicators"]
+    ]
+    return {
+        "risk_score": assessment.score,
+        "risk_explanation": json.dumps(explanation, separators=(",", ":")),
+    }
 
 
 def write(*, session: Session, batch: Sequence[Prepared]) -> list[Receipt | TipnetError]:

@@ -268,11 +268,37 @@ class SelectorRead(BaseModel):
     source: str
 
 
+class RiskSpan(BaseModel):
+    start: int = Field(description="Offset of the first character, in Unicode code points.")
+    end: int
+    text: str
+
+
+class RiskIndicator(BaseModel):
+    id: str
+    name: str
+    weight: float
+    field: str = Field(description="Where in the report it was found, e.g. incident.summary.")
+    spans: list[RiskSpan]
+
+
+class RiskRead(BaseModel):
+    """Why the report got its risk score: the warning signs found, with where they are."""
+
+    score: float = Field(ge=0, le=1)
+    method: str
+    catalogue_version: str
+    indicators: list[RiskIndicator]
+
+
 class ReportRead(ReportSummary):
     body_sha256: str
     reporter_report_id: str | None
     body: ReportCreate
     selectors: list[SelectorRead]
+    risk: RiskRead | None = Field(
+        default=None, description="The risk score's explanation; null for reports not scored."
+    )
 
 
 class SelectorSearch(Strict):

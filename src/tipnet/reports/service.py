@@ -3,6 +3,7 @@ triage and status. Plain functions, no HTTP."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -22,6 +23,9 @@ from tipnet.reports.schemas import (
     ReportCreate,
     ReportRead,
     ReportSummary,
+    RiskIndicator,
+    RiskRead,
+    RiskSpan,
     SelectorRead,
     SelectorSearch,
     SelectorSearchResult,
@@ -123,6 +127,34 @@ def read_report(
         reporter_report_id=report.reporter_report_id,
         body=body,
         selectors=selectors,
+        risk=_risk_read(report, body),
+    )
+
+
+def _risk_read(report: Report, body: ReportCreate) -> RiskRead | None:
+    """The stored explanation with each span's text taken back from the decrypted summary."""
+    if report.risk_score is None or report.risk_explanation is None:
+        return None
+    explanation = json.loads(report.risk_explanation)
+    texts = {"incident.summary": body.incident.summary}
+    indicators = [
+        RiskIndicator(
+            id=found["id"],
+            name=found["name"],
+            weight=found["weight"],
+            field=found["field"],
+            spans=[
+                RiskSpan(start=start, end=end, text=texts.get(found["field"], "")[start:end])
+                for start, end in found["spans"]
+            ],
+        )
+        for found in explanation["indicators"]
+    ]
+    return RiskRead(
+        score=report.risk_score,
+        method=explanation["method"],
+        catalogue_version=explanation["catalogue_version"],
+        indicators=indicators,
     )
 
 
