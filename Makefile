@@ -24,14 +24,17 @@ system:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "tipnet needs Debian packages: sudo apt-get install $$missing"; exit 1; fi; fi
 
-# A fresh demo node: new key, migrated SQLite database, demo organisations, tokens, reports.
+# A fresh demo node: new key, migrated SQLite database, demo organisations, tokens, and the
+# platform reports of a generated scenario (synthetic; its ground truth is in demo-scenario/).
 demo: venv system
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	@test -f .env.demo || $(BIN)/tipnet admin gen-key > .env.demo
 	set -a; . ./.env.demo; set +a; \
 	export TIPNET_DATABASE_URL=sqlite:///./$(DEMO_DB); \
 	$(BIN)/tipnet db upgrade && \
-	$(BIN)/tipnet demo seed && \
+	$(BIN)/tipnet demo seed --reports 20 && \
+	$(BIN)/tipnet simulate --seed 7 --scale 20000 --out demo-scenario && \
+	$(BIN)/tipnet reports ingest demo-scenario/reports.jsonl --as platform-bot --restart && \
 	echo "API on http://127.0.0.1:$(PORT)  docs: http://127.0.0.1:$(PORT)/docs  (Ctrl-C to stop)" && \
 	$(BIN)/tipnet serve --port $(PORT)
 
@@ -48,4 +51,4 @@ pytest: venv system
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .env.demo .pytest_cache .mypy_cache
+	rm -rf $(VENV) demo-scenario $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .env.demo .pytest_cache .mypy_cache
