@@ -1,0 +1,725 @@
+"""Signed HTTP messages between nodes: RFC 9421 HTTP Message Signatures with Ed25519.
+
+A request covers ``"@method" "@authority" "@path" "@query" "content-digest"`` (and
+``"content-type"`` when it has one), with the parameters ``created``, ``expires``, ``nonce``,
+``keyid``, ``alg="ed25519"`` and ``tag="tipnet"``. The body is covered through its RFC 9530
+``Content-Digest`` (sha-512), which the verifier recomputes. ``@authority`` + ``@path`` +
+``@query`` rather than ``@target-uri``: the scheme is left out because a TLS-terminating proxy
+changes it on the way in, while the authority must stay, or a peer could replay a request that
+was signed for it to another node. A response covers ``"@status" "content-digest"`` and the
+request's signature (``"signature";req;key=...``), so the querier knows the answer is the
+peer's answer to *this* request, not a replay of an older one.
+
+Verification order: parse, required components, key, signature, freshness, digest, replay.
+Every failure raises a :class:`SignatureRejected` subclass whose ``reason`` is a short code for
+the audit log; those raised after the signature check concern a signature the peer really made.
+Structured fields (RFC 8941) are parsed and serialised here, for the subset signatures use.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import heapq
+import hmac
+import secrets
+import string
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from tipnet.errors import InvalidInput, NotAuthenticated, PermissionDenied, TipnetError, Unavailable
+
+LABEL = "tipnet"
+TAG = "tipnet"
+ALGORITHM = "ed25519"
+DEFAULT_LIFETIME = 300  # seconds a signature says it is valid for (its ``expires``)
+DEFAULT_MAX_AGE = 300  # seconds after ``created`` a verifier still accepts a signature
+DEFAULT_CLOCK_SKEW = 60  # seconds two nodes' clocks may disagree by
+REQUEST_COMPONENTS = ('"@method"', '"@authority"', '"@path"', '"@query"', '"content-digest"')
+RESPONSE_COMPONENTS = ('"@status"', '"content-digest"')
+
+
+# --- errors: one class per reason a message is refused ------------------------------------
+
+
+class SignatureRejected(TipnetError):
+    """A signature check failed; ``reason`` is a short code for the audit log."""
+
+    reason = "rejected"
+
+
+class UnsignedMessage(SignatureRejected, NotAuthenticated):
+    reason = "unsigned"
+
+
+class MalformedSignature(SignatureRejected, NotAuthenticated):
+    reason = "malformed"
+
+
+class MissingComponent(SignatureRejected, NotAuthenticated):
+    reason = "missing_component"
+
+
+class UnknownKey(SignatureRejected, NotAuthenticated):
+    reason = "unknown_key"
+
+
+class BadSignature(SignatureRejected, NotAuthenticated):
+    reason = "bad_signature"
+
+
+class SignatureExpired(SignatureRejected, NotAuthenticated):
+    reason = "expired"
+
+
+class SignatureFromFuture(SignatureRejected, NotAuthenticated):
+    reason = "from_future"
+
+
+class DigestMismatch(SignatureRejected, NotAuthenticated):
+    reason = "digest_mismatch"
+
+
+class ReplayedMessage(SignatureRejected, PermissionDenied):
+    """Authentic but already seen: the peer is known, this copy of its request is refused."""
+
+    reason = "replayed"
+
+
+# --- public API ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedRequest:
+    key_id: str
+    created: int
+    nonce: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedResponse:
+    key_id: str
+    created: int
+
+
+class ReplayGuard(Protocol):
+    """Remembers the nonces of accepted requests for as long as their signature is valid."""
+
+    def seen(self, key_id: str, nonce: str, *, now: int, keep_until: int) -> bool:
+        """Record ``(key_id, nonce)`` until ``keep_until``; True if it was already recorded.
+
+        Entries whose ``keep_until`` is before ``now`` may be forgotten: the verifier refuses
+        their signatures as too old anyway.
+        """
+        ...
+
+
+def sign_request(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    key: Ed25519PrivateKey,
+    key_id: str,
+    *,
+    now: int | None = None,
+    nonce: str | None = None,
+    lifetime: int = DEFAULT_LIFETIME,
+) -> dict[str, str]:
+    """Headers to add to an outgoing request: ``Content-Digest``, ``Signature-Input``,
+    ``Signature``. ``url`` is the full URL as sent (percent-encoded); ``headers`` the others."""
+    digest = content_digest(body)
+    message = _request_message(method, url, _lowercase(headers) | {"content-digest": digest})
+    covered = _request_components(message.headers)
+    return {"Content-Digest": digest} | _sign(message, covered, key, key_id, now, nonce, lifetime)
+
+
+def verify_request(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    resolve_key: Callable[[str], Ed25519PublicKey | None],
+    replay_guard: ReplayGuard,
+    *,
+    now: int | None = None,
+    max_age: int = DEFAULT_MAX_AGE,
+    clock_skew: int = DEFAULT_CLOCK_SKEW,
+) -> VerifiedRequest:
+    """Check an incoming request's tipnet signature, or raise the SignatureRejected saying why.
+
+    ``url`` must be the URL the sender addressed: this node's public authority, and the path
+    and query as received, still percent-encoded (ASGI ``raw_path`` and ``query_string``).
+    """
+    message = _request_message(method, url, _lowercase(headers))
+    signature = _find_signature(message.headers, "request")
+    _require(signature, _request_components(message.headers), "request")
+    if signature.nonce is None:
+        raise MalformedSignature("the request signature has no nonce parameter")
+    public_key = resolve_key(signature.key_id)
+    if public_key is None:
+        raise UnknownKey(f"no registered peer has key id {signature.key_id!r}")
+    _check_signature(message, signature, public_key, "request")
+    now = int(time.time()) if now is None else now
+    _check_freshness(signature, now, max_age, clock_skew, "request")
+    _check_digest(message.headers, body, "request")
+    keep_until = signature.created + max_age + clock_skew
+    if replay_guard.seen(signature.key_id, signature.nonce, now=now, keep_until=keep_until):
+        raise ReplayedMessage(
+            f"nonce {signature.nonce!r} of {signature.key_id!r} was already used; sign again"
+        )
+    return VerifiedRequest(signature.key_id, signature.created, signature.nonce)
+
+
+def sign_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    key: Ed25519PrivateKey,
+    key_id: str,
+    request_headers: Mapping[str, str],
+    *,
+    now: int | None = None,
+    nonce: str | None = None,
+    lifetime: int = DEFAULT_LIFETIME,
+) -> dict[str, str]:
+    """Headers to add to the response to a verified request, bound to that request's signature."""
+    digest = content_digest(body)
+    request = HttpMessage(headers=_lowercase(request_headers))
+    request_label = _find_signature(request.headers, "request").label
+    message = HttpMessage(
+        headers=_lowercase(headers) | {"content-digest": digest}, status=status, request=request
+    )
+    covered = _response_components(message.headers, request_label)
+    return {"Content-Digest": digest} | _sign(message, covered, key, key_id, now, nonce, lifetime)
+
+
+def verify_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    request_headers: Mapping[str, str],
+    peer_key: Ed25519PublicKey,
+    peer_key_id: str,
+    *,
+    now: int | None = None,
+    max_age: int = DEFAULT_MAX_AGE,
+    clock_skew: int = DEFAULT_CLOCK_SKEW,
+) -> VerifiedResponse:
+    """Check that a response was signed by the peer that was asked, for the request we sent
+    (``request_headers`` as sent, with their Signature)."""
+    request = HttpMessage(headers=_lowercase(request_headers))
+    request_label = _find_signature(request.headers, "request").label
+    message = HttpMessage(headers=_lowercase(headers), status=status, request=request)
+    signature = _find_signature(message.headers, "response")
+    _require(signature, _response_components(message.headers, request_label), "response")
+    if signature.key_id != peer_key_id:
+        raise UnknownKey(f"the response is signed by {signature.key_id!r}, not {peer_key_id!r}")
+    _check_signature(message, signature, peer_key, "response")
+    now = int(time.time()) if now is None else now
+    _check_freshness(signature, now, max_age, clock_skew, "response")
+    _check_digest(message.headers, body, "response")
+    return VerifiedResponse(signature.key_id, signature.created)
+
+
+def content_digest(body: bytes) -> str:
+    """RFC 9530 ``Content-Digest`` field value of a body, with sha-512."""
+    return f"sha-512={_serialize_bare(hashlib.sha512(body).digest())}"
+
+
+class MemoryReplayGuard:
+    """A :class:`ReplayGuard` in one process's memory, safe to share between threads.
+
+    Entries are forgotten once their ``keep_until`` has passed, so memory holds at most the
+    requests of one signature lifetime; ``max_entries`` caps it even under a flood from a peer.
+    """
+
+    def __init__(self, *, max_entries: int = 100_000) -> None:
+        self._max_entries = max_entries
+        self._keep_until: dict[tuple[str, str], int] = {}
+        self._by_expiry: list[tuple[int, str, str]] = []  # heap: earliest keep_until first
+        self._lock = threading.Lock()
+
+    def seen(self, key_id: str, nonce: str, *, now: int, keep_until: int) -> bool:
+        with self._lock:
+            self._forget_before(now)
+            if (key_id, nonce) in self._keep_until:
+                return True
+            if len(self._keep_until) >= self._max_entries:
+                raise Unavailable("too many signed requests in the replay window; retry later")
+            self._keep_until[(key_id, nonce)] = keep_until
+            heapq.heappush(self._by_expiry, (keep_until, key_id, nonce))
+            return False
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._keep_until)
+
+    def _forget_before(self, now: int) -> None:
+        while self._by_expiry and self._by_expiry[0][0] < now:
+            _, key_id, nonce = heapq.heappop(self._by_expiry)
+            del self._keep_until[(key_id, nonce)]
+
+
+# --- messages and signature bases ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HttpMessage:
+    """What a signature can cover: a request (method, URL parts) or a response (status)."""
+
+    headers: Mapping[str, str]  # lowercase names
+    method: str | None = None
+    scheme: str | None = None
+    authority: str | None = None
+    path: str | None = None
+    query: str | None = None
+    status: int | None = None
+    request: HttpMessage | None = None  # the request a response answers, for ``;req``
+
+
+def signature_base(message: HttpMessage, signature_input: str, label: str) -> bytes:
+    """RFC 9421 section 2.5 signature base for the signature ``label`` of a Signature-Input."""
+    member = _parse_dictionary(signature_input, "Signature-Input").get(label)
+    if not isinstance(member, InnerList):
+        raise MalformedSignature(f"Signature-Input has no inner list labelled {label!r}")
+    return _signature_base(message, member)
+
+
+def _signature_base(message: HttpMessage, covered: InnerList) -> bytes:
+    lines = []
+    for component in covered.items:
+        value = _component_value(message, component)
+        if "\n" in value or not value.isascii():
+            raise MalformedSignature(f"component {_serialize_item(component)} is not one line")
+        lines.append(f"{_serialize_item(component)}: {value}")
+    identifiers = [line.partition(": ")[0] for line in lines]
+    if len(set(identifiers)) != len(identifiers):
+        raise MalformedSignature("the signature covers a component twice")
+    lines.append(f'"@signature-params": {_serialize_inner_list(covered)}')
+    return "\n".join(lines).encode("ascii")
+
+
+def _component_value(message: HttpMessage, component: Item) -> str:
+    name, params = component.value, component.params
+    if not isinstance(name, str) or isinstance(name, Token) or name != name.lower():
+        raise MalformedSignature("a component identifier must be a lowercase string")
+    if set(params) - {"req", "key"}:
+        raise MalformedSignature(f"unsupported component parameters {sorted(params)} on {name}")
+    if params.get("req") is True:
+        if message.request is None:
+            raise MalformedSignature(f"{name};req is only meaningful on a response")
+        message = message.request
+    if name.startswith("@"):
+        return _derived_value(message, name)
+    value = message.headers.get(name)
+    if value is None:
+        raise MissingComponent(f"the signature covers the {name} field but it is absent")
+    if "key" in params:
+        member = _parse_dictionary(value, name).get(str(params["key"]))
+        if member is None:
+            raise MissingComponent(f"the {name} field has no member {params['key']!r}")
+        return _serialize_member(member)
+    return value
+
+
+def _derived_value(message: HttpMessage, name: str) -> str:
+    values = {
+        "@method": message.method,
+        "@authority": message.authority,
+        "@scheme": message.scheme,
+        "@path": message.path,
+        "@query": message.query,
+        "@target-uri": None
+        if message.path is None
+        else f"{message.scheme}://{message.authority}{message.path}{message.query}",
+        "@status": None if message.status is None else str(message.status),
+    }
+    if name not in values:
+        raise MalformedSignature(f"unsupported derived component {name}")
+    value = values[name]
+    if value is None:
+        raise MalformedSignature(f"{name} does not apply to this message")
+    return value
+
+
+def _request_message(method: str, url: str, headers: Mapping[str, str]) -> HttpMessage:
+    """A request with @scheme, @authority (lowercase host, default port dropped), @path and
+    @query taken from its URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or not url.isascii():
+        raise InvalidInput(f"{url!r} is not an absolute, percent-encoded http(s) URL")
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise InvalidInput(f"{url!r} has an invalid port") from error
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    authority = host if port in (None, default_port) else f"{host}:{port}"
+    return HttpMessage(
+        headers=headers,
+        method=method,
+        scheme=parts.scheme,
+        authority=authority,
+        path=parts.path or "/",
+        query=f"?{parts.query}",
+    )
+
+
+def _lowercase(headers: Mapping[str, str]) -> dict[str, str]:
+    """Header names lowercased; repeated names combined with ", " as RFC 9421 2.1 says."""
+    combined: dict[str, str] = {}
+    for name, value in headers.items():
+        name, value = name.lower(), value.strip()
+        combined[name] = f"{combined[name]}, {value}" if name in combined else value
+    return combined
+
+
+# --- signing and the checks ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Signature:
+    label: str
+    covered: InnerList
+    value: bytes
+    key_id: str
+    created: int
+    expires: int | None
+    nonce: str | None
+
+
+def _request_components(headers: Mapping[str, str]) -> list[str]:
+    return [*REQUEST_COMPONENTS, *(['"content-type"'] if "content-type" in headers else [])]
+
+
+def _response_components(headers: Mapping[str, str], request_label: str) -> list[str]:
+    bound = f'"signature";req;key={_serialize_bare(request_label)}'
+    return [*RESPONSE_COMPONENTS, *(['"content-type"'] if "content-type" in headers else []), bound]
+
+
+def _sign(
+    message: HttpMessage,
+    components: Sequence[str],
+    key: Ed25519PrivateKey,
+    key_id: str,
+    now: int | None,
+    nonce: str | None,
+    lifetime: int,
+) -> dict[str, str]:
+    created = int(time.time()) if now is None else now
+    nonce = secrets.token_urlsafe(16) if nonce is None else nonce
+    for what, text in (("key id", key_id), ("nonce", nonce)):
+        if not text or not _is_printable_ascii(text):
+            raise InvalidInput(f"the {what} must be non-empty printable ASCII, not {text!r}")
+    params: Params = {
+        "created": created,
+        "expires": created + lifetime,
+        "nonce": nonce,
+        "keyid": key_id,
+        "alg": ALGORITHM,
+        "tag": TAG,
+    }
+    covered = InnerList(tuple(_parse_item(text) for text in components), params)
+    signature = key.sign(_signature_base(message, covered))
+    return {
+        "Signature-Input": f"{LABEL}={_serialize_inner_list(covered)}",
+        "Signature": f"{LABEL}={_serialize_bare(signature)}",
+    }
+
+
+def _find_signature(headers: Mapping[str, str], what: str) -> _Signature:
+    """The one signature tagged ``tipnet`` (labels may be renamed on the way; tags may not)."""
+    if "signature-input" not in headers or "signature" not in headers:
+        raise UnsignedMessage(f"the {what} has no Signature-Input and Signature headers")
+    inputs = _parse_dictionary(headers["signature-input"], "Signature-Input")
+    ours = [
+        (label, member)
+        for label, member in inputs.items()
+        if isinstance(member, InnerList) and member.params.get("tag") == TAG
+    ]
+    if len(ours) != 1:
+        raise UnsignedMessage(f"the {what} has {len(ours)} signatures tagged {TAG!r}, not one")
+    label, covered = ours[0]
+    value = _parse_dictionary(headers["signature"], "Signature").get(label)
+    if not isinstance(value, Item) or not isinstance(value.value, bytes):
+        raise MalformedSignature(f"the Signature header has no byte sequence labelled {label!r}")
+    params = covered.params
+    key_id, nonce = params.get("keyid"), params.get("nonce")
+    created, expires = params.get("created"), params.get("expires")
+    if not isinstance(key_id, str) or not (nonce is None or isinstance(nonce, str)):
+        raise MalformedSignature(f"the {what} signature needs a string keyid (and nonce)")
+    if not isinstance(created, int) or isinstance(created, bool):
+        raise MalformedSignature(f"the {what} signature needs an integer created parameter")
+    if expires is not None and (not isinstance(expires, int) or isinstance(expires, bool)):
+        raise MalformedSignature(f"the {what} signature's expires parameter must be an integer")
+    if params.get("alg", ALGORITHM) != ALGORITHM:
+        raise MalformedSignature(f"the {what} signature's alg must be {ALGORITHM!r}")
+    return _Signature(label, covered, value.value, key_id, created, expires, nonce)
+
+
+def _require(signature: _Signature, components: Sequence[str], what: str) -> None:
+    covered = {_serialize_item(item) for item in signature.covered.items}
+    missing = [component for component in components if component not in covered]
+    if missing:
+        raise MissingComponent(f"the {what} signature must cover {', '.join(missing)}")
+
+
+def _check_signature(
+    message: HttpMessage, signature: _Signature, key: Ed25519PublicKey, what: str
+) -> None:
+    try:
+        key.verify(signature.value, _signature_base(message, signature.covered))
+    except InvalidSignature as error:
+        raise BadSignature(
+            f"the {what} signature by {signature.key_id!r} does not match the {what} as received"
+        ) from error
+
+
+def _check_freshness(
+    signature: _Signature, now: int, max_age: int, clock_skew: int, what: str
+) -> None:
+    if signature.created > now + clock_skew:
+        raise SignatureFromFuture(
+            f"the {what} was signed {signature.created - now} s in the future; check clocks"
+        )
+    if now > signature.created + max_age + clock_skew:
+        raise SignatureExpired(f"the {what} was signed {now - signature.created} s ago")
+    if signature.expires is not None and now > signature.expires + clock_skew:
+        raise SignatureExpired(f"the {what} signature expired {now - signature.expires} s ago")
+
+
+def _check_digest(headers: Mapping[str, str], body: bytes, what: str) -> None:
+    digests = _parse_dictionary(headers["content-digest"], "Content-Digest")
+    sha512 = digests.get("sha-512")
+    if not isinstance(sha512, Item) or not isinstance(sha512.value, bytes):
+        raise DigestMismatch(f"the {what}'s Content-Digest has no sha-512 digest")
+    if not hmac.compare_digest(sha512.value, hashlib.sha512(body).digest()):
+        raise DigestMismatch(f"the {what} body does not match its Content-Digest")
+
+
+def _is_printable_ascii(text: str) -> bool:
+    return all(" " <= character <= "~" for character in text)
+
+
+# --- RFC 8941 structured fields: the subset signatures use -----------------------------------
+
+
+class Token(str):
+    """A structured-field token (serialised bare), as opposed to a string (serialised quoted)."""
+
+
+BareItem = bool | int | str | bytes
+Params = dict[str, BareItem]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    value: BareItem
+    params: Params = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class InnerList:
+    items: tuple[Item, ...]
+    params: Params = field(default_factory=dict)
+
+
+_KEY_START = string.ascii_lowercase + "*"
+_KEY_CHARS = _KEY_START + string.digits + "_-."
+_TOKEN_CHARS = string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~:/"
+_BASE64_CHARS = string.ascii_letters + string.digits + "+/="
+
+
+def _parse_dictionary(text: str, what: str) -> dict[str, Item | InnerList]:
+    return _Parser(text, what).dictionary()
+
+
+def _parse_item(text: str) -> Item:
+    parser = _Parser(text, "component identifier")
+    item = parser.item()
+    parser.expect_end()
+    return item
+
+
+def _serialize_bare(value: BareItem) -> str:
+    if isinstance(value, bool):
+        return "?1" if value else "?0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, bytes):
+        return f":{base64.b64encode(value).decode('ascii')}:"
+    if isinstance(value, Token):
+        return str(value)
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _serialize_params(params: Params) -> str:
+    return "".join(
+        f";{key}" if value is True else f";{key}={_serialize_bare(value)}"
+        for key, value in params.items()
+    )
+
+
+def _serialize_item(item: Item) -> str:
+    return _serialize_bare(item.value) + _serialize_params(item.params)
+
+
+def _serialize_inner_list(inner: InnerList) -> str:
+    items = " ".join(_serialize_item(item) for item in inner.items)
+    return f"({items}){_serialize_params(inner.params)}"
+
+
+def _serialize_member(member: Item | InnerList) -> str:
+    return (
+        _serialize_inner_list(member) if isinstance(member, InnerList) else _serialize_item(member)
+    )
+
+
+class _Parser:
+    """Recursive descent over RFC 8941 section 4.2; any deviation is a MalformedSignature."""
+
+    def __init__(self, text: str, what: str) -> None:
+        self.text, self.what, self.position = text.strip(" "), what, 0
+
+    def dictionary(self) -> dict[str, Item | InnerList]:
+        members: dict[str, Item | InnerList] = {}
+        while not self.at_end():
+            key = self.key()
+            if self.peek() == "=":
+                self.position += 1
+                members[key] = self.inner_list() if self.peek() == "(" else self.item()
+            else:
+                members[key] = Item(True, self.params())
+            self.skip(" \t")
+            if self.at_end():
+                break
+            self.take(",")
+            self.skip(" \t")
+            if self.at_end():
+                raise self.error("a trailing comma")
+        return members
+
+    def inner_list(self) -> InnerList:
+        self.take("(")
+        items: list[Item] = []
+        while True:
+            self.skip(" ")
+            if self.peek() == ")":
+                self.position += 1
+                return InnerList(tuple(items), self.params())
+            items.append(self.item())
+            if self.peek() not in (" ", ")"):
+                raise self.error("an inner list item not followed by a space or ')'")
+
+    def item(self) -> Item:
+        return Item(self.bare_item(), self.params())
+
+    def params(self) -> Params:
+        params: Params = {}
+        while self.peek() == ";":
+            self.position += 1
+            self.skip(" ")
+            key = self.key()
+            params[key] = True
+            if self.peek() == "=":
+                self.position += 1
+                params[key] = self.bare_item()
+        return params
+
+    def bare_item(self) -> BareItem:
+        first = self.peek()
+        if first == "-" or first.isdigit():
+            return self.integer()
+        if first == '"':
+            return self.string()
+        if first == ":":
+            encoded = self.run(":", _BASE64_CHARS)
+            try:
+                return base64.b64decode(encoded, validate=True)
+            except binascii.Error as error:
+                raise self.error("a byte sequence that is not base64") from error
+        if first == "?":
+            self.position += 1
+            if self.peek() not in ("0", "1"):
+                raise self.error("a boolean that is neither ?0 nor ?1")
+            self.position += 1
+            return self.text[self.position - 1] == "1"
+        if first.isascii() and (first.isalpha() or first == "*"):
+            return Token(self.run("", _TOKEN_CHARS))
+        raise self.error("an unexpected character")
+
+    def integer(self) -> int:
+        sign = 1
+        if self.peek() == "-":
+            sign, self.position = -1, self.position + 1
+        digits = self.run("", string.digits)
+        if not digits or len(digits) > 15 or self.peek() == ".":
+            raise self.error("an integer that is missing, too long or a decimal")
+        return sign * int(digits)
+
+    def string(self) -> str:
+        self.take('"')
+        characters: list[str] = []
+        while not self.at_end():
+            character = self.text[self.position]
+            self.position += 1
+            if character == "\\" and self.peek() in ('"', "\\"):
+                characters.append(self.text[self.position])
+                self.position += 1
+            elif character == '"':
+                return "".join(characters)
+            elif " " <= character <= "~" and character != "\\":
+                characters.append(character)
+            else:
+                break
+        raise self.error("an unterminated string or a bad character in it")
+
+    def key(self) -> str:
+        if self.peek() not in tuple(_KEY_START):
+            raise self.error("a key that does not start with a lowercase letter or '*'")
+        return self.run("", _KEY_CHARS)
+
+    def run(self, delimiter: str, allowed: str) -> str:
+        """Characters in ``allowed``, between optional ``delimiter``s (``:...:`` for bytes)."""
+        if delimiter:
+            self.take(delimiter)
+        start = self.position
+        while not self.at_end() and self.text[self.position] in allowed:
+            self.position += 1
+        taken = self.text[start : self.position]
+        if delimiter:
+            self.take(delimiter)
+        return taken
+
+    def take(self, expected: str) -> str:
+        if self.peek() != expected:
+            raise self.error(f"{self.peek() or 'the end'!r} where {expected!r} was expected")
+        self.position += 1
+        return expected
+
+    def skip(self, characters: str) -> None:
+        while not self.at_end() and self.text[self.position] in characters:
+            self.position += 1
+
+    def peek(self) -> str:
+        return "" if self.at_end() else self.text[self.position]
+
+    def at_end(self) -> bool:
+        return self.position >= len(self.text)
+
+    def expect_end(self) -> None:
+        if not self.at_end():
+            raise self.error("trailing characters")
+
+    def error(self, problem: str) -> MalformedSignature:
+        return MalformedSignature(f"{self.what}: {problem} at character {self.position}")
