@@ -28,13 +28,14 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
 import numpy as np
 
-from tipnet.errors import InvalidInput
+from tipnet.errors import InvalidInput, Unavailable
 from tipnet.federation import ristretto
 
 MODE_OPRF = 0x00
@@ -408,11 +409,18 @@ def _spread(
     # Four chunks a worker, so that a core slowed by other work does not hold up the batch.
     size = max(MIN_CHUNK, math.ceil(total / (count * 4)))
     pool = _pool(count)
-    futures = [
-        pool.submit(kernel, *fixed, *(column[start : start + size] for column in columns))
-        for start in range(0, total, size)
-    ]
-    return [item for future in futures for item in future.result()]
+    try:
+        futures = [
+            pool.submit(kernel, *fixed, *(column[start : start + size] for column in columns))
+            for start in range(0, total, size)
+        ]
+        return [item for future in futures for item in future.result()]
+    except BrokenProcessPool as error:
+        with _pools_lock:  # the next batch starts fresh workers
+            _pools.pop(count, None)
+        raise Unavailable(
+            "an OPRF worker process died (killed, or out of memory); nothing was kept: retry"
+        ) from error
 
 
 def _worker_count(workers: int | None, total: int) -> int:
