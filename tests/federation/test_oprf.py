@@ -157,6 +157,10 @@ def test_bad_inputs_get_clear_errors() -> None:
         oprf.finalize_batch(state, blinded[:1])
     with pytest.raises(InvalidInput, match="to_token"):
         oprf.TokenSet().contains_many([b"x" * 64])
+    with pytest.raises(InvalidInput, match="element 0"):
+        oprf.evaluate_batch(RFC_KEY, ["x" * 32])  # type: ignore[list-item]
+    with pytest.raises(InvalidInput, match="2 selectors with 1 blinds"):
+        oprf.BlindState((b"a", b"b"), state.blinds[:1])
 
 
 def test_worker_processes_give_the_single_process_results() -> None:

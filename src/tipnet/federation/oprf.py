@@ -13,11 +13,17 @@ selector, so it learns its own hits and nothing about the rest of the set; the f
 rate-limits and audits those evaluations. Selectors are bytes: callers normalise them and put
 their kind in front (``b"phone:+447700900123"``) so equal text of another kind never matches.
 
+The batch functions take ``workers`` (default: every core this process may use) and keep
+batches of a few hundred selectors in the calling process. Worker processes start once, from a
+forkserver (about a second), and stay for the next batch; like any multiprocessing code, a
+script that uses them needs the ``if __name__ == "__main__":`` guard.
+
 Published tokens are the first 16 bytes of the 64-byte RFC output. A false hit needs two
 different selectors with equal tokens: among 10 million tokens the chance that any two collide
-is about n^2 / 2^129 = 3e-25, and a 10,000-selector query falsely hits 10 million tokens with
-probability q * n / 2^128 = 3e-25. 8 bytes would give 3e-6 and 5e-9 per query, too close to
-real for a tool that starts investigations; 16 bytes keep a million-token set at 16 MB.
+is about n^2 / 2^129 = 1.5e-25, and a 10,000-selector query falsely hits 10 million tokens with
+probability q * n / 2^128 = 3e-28. 8 bytes would give 3e-6 and 5e-9 a query (a node asking
+millions of queries would meet one), too close for a tool that starts investigations; 16 bytes
+keep a million-token set at 16 MB.
 """
 
 from __future__ import annotations
@@ -76,6 +82,10 @@ class BlindState:
 
     selectors: tuple[bytes, ...]
     blinds: tuple[bytes, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.selectors) != len(self.blinds):
+            raise InvalidInput(f"{len(self.selectors)} selectors with {len(self.blinds)} blinds")
 
     def __repr__(self) -> str:
         return f"BlindState({len(self.selectors)} selectors)"

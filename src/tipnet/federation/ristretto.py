@@ -144,7 +144,9 @@ def mult_one_scalar(scalar: bytes, elements: Sequence[bytes]) -> list[bytes]:
     scalarmult = _scalarmult
     products = []
     for index, element in enumerate(elements):
-        if len(element) != ELEMENT_BYTES or scalarmult(out, scalar, element) != 0:
+        if type(element) is not bytes or len(element) != ELEMENT_BYTES:
+            raise _not_a_point(index)
+        if scalarmult(out, scalar, element) != 0:
             raise _not_a_point(index)
         products.append(out.raw)
     return products
@@ -158,7 +160,9 @@ def mult_pairs(scalars: Sequence[bytes], elements: Sequence[bytes]) -> list[byte
     scalarmult = _scalarmult
     products = []
     for index, (scalar, element) in enumerate(zip(scalars, elements, strict=True)):
-        if len(element) != ELEMENT_BYTES or scalarmult(out, scalar, element) != 0:
+        if type(element) is not bytes or len(element) != ELEMENT_BYTES:
+            raise _not_a_point(index)
+        if scalarmult(out, scalar, element) != 0:
             raise _not_a_point(index)
         products.append(out.raw)
     return products
