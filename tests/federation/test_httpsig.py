@@ -81,7 +81,7 @@ def test_rfc9421_ed25519_vector_reproduces_base_and_signature() -> None:
     public_key = load_pem_public_key(RFC_PUBLIC_KEY)
     assert isinstance(private_key, Ed25519PrivateKey)
     assert isinstance(public_key, Ed25519PublicKey)
-    message = httpsig._request_message(
+    message = httpsig.request_message(
         "POST",
         "http://example.com/foo?param=Value&Pet=dog",
         {
@@ -225,7 +225,7 @@ def test_signature_past_its_own_expires_is_refused() -> None:
 
 def test_signature_must_cover_the_required_components() -> None:
     key = Ed25519PrivateKey.generate()
-    message = httpsig._request_message("POST", URL, {"content-digest": content_digest(BODY)})
+    message = httpsig.request_message("POST", URL, {"content-digest": content_digest(BODY)})
     headers = {"Content-Digest": content_digest(BODY)} | httpsig._sign(
         message, ['"@method"', '"@path"', '"content-digest"'], key, "a", NOW, "n", 300
     )
@@ -236,7 +236,7 @@ def test_signature_must_cover_the_required_components() -> None:
 def test_content_digest_must_use_sha512() -> None:
     key = Ed25519PrivateKey.generate()
     sha256 = "sha-256=:" + base64.b64encode(bytes(32)).decode() + ":"
-    message = httpsig._request_message("POST", URL, {"content-digest": sha256})
+    message = httpsig.request_message("POST", URL, {"content-digest": sha256})
     components = list(httpsig.REQUEST_COMPONENTS)
     headers = {"Content-Digest": sha256} | httpsig._sign(message, components, key, "a", NOW, "n", 9)
     with pytest.raises(DigestMismatch, match="sha-512"):

@@ -137,7 +137,7 @@ def sign_request(
     """Headers to add to an outgoing request: ``Content-Digest``, ``Signature-Input``,
     ``Signature``. ``url`` is the full URL as sent (percent-encoded); ``headers`` the others."""
     digest = content_digest(body)
-    message = _request_message(method, url, _lowercase(headers) | {"content-digest": digest})
+    message = request_message(method, url, _lowercase(headers) | {"content-digest": digest})
     covered = _request_components(message.headers)
     return {"Content-Digest": digest} | _sign(message, covered, key, key_id, now, nonce, lifetime)
 
@@ -159,7 +159,7 @@ def verify_request(
     ``url`` must be the URL the sender addressed: this node's public authority, and the path
     and query as received, still percent-encoded (ASGI ``raw_path`` and ``query_string``).
     """
-    message = _request_message(method, url, _lowercase(headers))
+    message = request_message(method, url, headers)
     signature = _find_signature(message.headers, "request")
     _require(signature, _request_components(message.headers), "request")
     if signature.nonce is None:
@@ -351,9 +351,9 @@ def _derived_value(message: HttpMessage, name: str) -> str:
     return value
 
 
-def _request_message(method: str, url: str, headers: Mapping[str, str]) -> HttpMessage:
-    """A request with @scheme, @authority (lowercase host, default port dropped), @path and
-    @query taken from its URL."""
+def request_message(method: str, url: str, headers: Mapping[str, str]) -> HttpMessage:
+    """A request as signatures see it: header names lowercased; @scheme, @authority (lowercase
+    host, default port dropped), @path and @query taken from its percent-encoded URL."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or not url.isascii():
         raise InvalidInput(f"{url!r} is not an absolute, percent-encoded http(s) URL")
@@ -365,7 +365,7 @@ def _request_message(method: str, url: str, headers: Mapping[str, str]) -> HttpM
     default_port = {"http": 80, "https": 443}[parts.scheme]
     authority = host if port in (None, default_port) else f"{host}:{port}"
     return HttpMessage(
-        headers=headers,
+        headers=_lowercase(headers),
         method=method,
         scheme=parts.scheme,
         authority=authority,
