@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -163,8 +164,12 @@ def _zero_signature(r: Incoming) -> Incoming:
     return r.with_headers(Signature="tipnet=:" + base64.b64encode(bytes(64)).decode() + ":")
 
 
+def _input(r: Incoming) -> str:
+    return r.headers["Signature-Input"]
+
+
 def _later_created(r: Incoming) -> Incoming:
-    later = r.headers["Signature-Input"].replace(f"created={NOW};", f"created={NOW + 1};")
+    later = _input(r).replace(f"created={NOW};", f"created={NOW + 1};")
     return r.with_headers(Signature_Input=later)
 
 
@@ -185,6 +190,12 @@ TAMPERINGS: dict[str, tuple[Callable[[Incoming], Incoming], type[SignatureReject
     "no Content-Type": (lambda r: r.with_headers(Content_Type=None), MissingComponent),
     "unsigned": (lambda r: r.with_headers(Signature=None, Signature_Input=None), UnsignedMessage),
     "garbled": (lambda r: r.with_headers(Signature_Input="tipnet=(("), MalformedSignature),
+    "long nonce": (
+        lambda r: r.with_headers(
+            Signature_Input=re.sub(r'nonce="[^"]*"', 'nonce="' + "n" * 129 + '"', _input(r))
+        ),
+        MalformedSignature,
+    ),
     "unknown key id": (lambda r: replace(r, resolve=_keys({})), UnknownKey),
     "wrong key": (lambda r: replace(r, resolve=_keys({"node-a": OTHER_KEY})), BadSignature),
     "too old": (lambda r: replace(r, now=NOW + 300 + 60 + 1), SignatureExpired),
@@ -247,6 +258,8 @@ def test_signing_refuses_values_it_cannot_serialise() -> None:
     key = Ed25519PrivateKey.generate()
     with pytest.raises(InvalidInput, match="key id"):
         sign_request("GET", URL, {}, b"", key, "n\u00f6de", now=NOW)
+    with pytest.raises(InvalidInput, match="nonce"):
+        sign_request("GET", URL, {}, b"", key, "a", nonce="n" * 129, now=NOW)
     with pytest.raises(InvalidInput, match="URL"):
         sign_request("GET", "node-b/path", {}, b"", key, "a", now=NOW)
 
@@ -311,8 +324,34 @@ def test_replay_guard_admits_one_of_many_concurrent_copies() -> None:
     assert results.count(False) == 200 and results.count(True) == 7 * 200
 
 
+def test_structured_field_parser_reads_each_item_kind() -> None:
+    parsed = httpsig._parse_dictionary(
+        'a=("x\\"y\\\\z" tok/en:1 -12 ?0 :AAE=:);p;q=?1, b, c=7;r=*t', "test"
+    )
+    inner = parsed["a"]
+    assert isinstance(inner, httpsig.InnerList)
+    assert [item.value for item in inner.items] == ['x"y\\z', "tok/en:1", -12, False, b"\x00\x01"]
+    assert isinstance(inner.items[1].value, httpsig.Token)
+    assert inner.params == {"p": True, "q": True}
+    assert parsed["b"] == httpsig.Item(True, {})
+    assert parsed["c"] == httpsig.Item(7, {"r": httpsig.Token("*t")})
+    assert httpsig._parse_dictionary("d=:AAE:", "unpadded")["d"] == httpsig.Item(b"\x00\x01")
+
+
 def test_structured_field_parser_refuses_malformed_headers() -> None:
-    for text in ['a=("x" "y"', 'a=("x""y")', "a=:not base64!:", "a=1.5", "A=1", "a=1,", 'a="\x01"']:
+    for text in [
+        'a=("x" "y"',
+        'a=("x""y")',
+        "a=:not base64!:",
+        "a=1.5",
+        "a=1234567890123456",
+        "A=1",
+        "a=1,",
+        'a="\x01"',
+        'a="\\n"',
+        "a=?2",
+        "a=\u00e9",
+    ]:
         with pytest.raises(MalformedSignature):
             httpsig._parse_dictionary(text, "Signature-Input")
 

@@ -23,13 +23,13 @@ import binascii
 import hashlib
 import heapq
 import hmac
+import re
 import secrets
-import string
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeGuard
 from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
@@ -43,6 +43,7 @@ ALGORITHM = "ed25519"
 DEFAULT_LIFETIME = 300  # seconds a signature says it is valid for (its ``expires``)
 DEFAULT_MAX_AGE = 300  # seconds after ``created`` a verifier still accepts a signature
 DEFAULT_CLOCK_SKEW = 60  # seconds two nodes' clocks may disagree by
+MAX_ID_CHARS = 128  # longest keyid or nonce: replay guards store them in bounded columns
 REQUEST_COMPONENTS = ('"@method"', '"@authority"', '"@path"', '"@query"', '"content-digest"')
 RESPONSE_COMPONENTS = ('"@status"', '"content-digest"')
 
@@ -418,8 +419,10 @@ def _sign(
     created = int(time.time()) if now is None else now
     nonce = secrets.token_urlsafe(16) if nonce is None else nonce
     for what, text in (("key id", key_id), ("nonce", nonce)):
-        if not text or not _is_printable_ascii(text):
-            raise InvalidInput(f"the {what} must be non-empty printable ASCII, not {text!r}")
+        if not _is_short_text(text) or not all(" " <= char <= "~" for char in text):
+            raise InvalidInput(
+                f"the {what} must be 1 to {MAX_ID_CHARS} printable ASCII characters, not {text!r}"
+            )
     params: Params = {
         "created": created,
         "expires": created + lifetime,
@@ -453,10 +456,9 @@ def _find_signature(headers: Mapping[str, str], what: str) -> _Signature:
     if not isinstance(value, Item) or not isinstance(value.value, bytes):
         raise MalformedSignature(f"the Signature header has no byte sequence labelled {label!r}")
     params = covered.params
-    key_id, nonce = params.get("keyid"), params.get("nonce")
+    key_id = _short_text(params.get("keyid"), "keyid", what)
+    nonce = None if "nonce" not in params else _short_text(params["nonce"], "nonce", what)
     created, expires = params.get("created"), params.get("expires")
-    if not isinstance(key_id, str) or not (nonce is None or isinstance(nonce, str)):
-        raise MalformedSignature(f"the {what} signature needs a string keyid (and nonce)")
     if not isinstance(created, int) or isinstance(created, bool):
         raise MalformedSignature(f"the {what} signature needs an integer created parameter")
     if expires is not None and (not isinstance(expires, int) or isinstance(expires, bool)):
@@ -506,8 +508,16 @@ def _check_digest(headers: Mapping[str, str], body: bytes, what: str) -> None:
         raise DigestMismatch(f"the {what} body does not match its Content-Digest")
 
 
-def _is_printable_ascii(text: str) -> bool:
-    return all(" " <= character <= "~" for character in text)
+def _is_short_text(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS
+
+
+def _short_text(value: BareItem | None, name: str, what: str) -> str:
+    if not _is_short_text(value):
+        raise MalformedSignature(
+            f"the {what} signature's {name} must be a string of 1 to {MAX_ID_CHARS} characters"
+        )
+    return value
 
 
 # --- RFC 8941 structured fields: the subset signatures use -----------------------------------
@@ -533,10 +543,14 @@ class InnerList:
     params: Params = field(default_factory=dict)
 
 
-_KEY_START = string.ascii_lowercase + "*"
-_KEY_CHARS = _KEY_START + string.digits + "_-."
-_TOKEN_CHARS = string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~:/"
-_BASE64_CHARS = string.ascii_letters + string.digits + "+/="
+# Lexical rules of RFC 8941 section 4.2, one regular expression per kind of token.
+_KEY = re.compile(r"[a-z*][a-z0-9_.*-]*")
+_TOKEN = re.compile(r"[A-Za-z*][A-Za-z0-9!#$%&'*+.^_`|~:/-]*")
+_INTEGER = re.compile(r"-?[0-9]{1,15}(?![0-9.])")
+_STRING = re.compile(r'"((?:[ !#-\[\]-~]|\\["\\])*)"')
+_STRING_ESCAPE = re.compile(r'\\(["\\])')
+_BYTES = re.compile(r":([A-Za-z0-9+/=]*):")
+_BOOLEAN = re.compile(r"\?[01]")
 
 
 def _parse_dictionary(text: str, what: str) -> dict[str, Item | InnerList]:
@@ -639,67 +653,29 @@ class _Parser:
     def bare_item(self) -> BareItem:
         first = self.peek()
         if first == "-" or first.isdigit():
-            return self.integer()
+            return int(self.match(_INTEGER, "an integer of at most 15 digits (no decimals)")[0])
         if first == '"':
-            return self.string()
+            quoted = self.match(_STRING, 'a string of printable ASCII with only \\" and \\\\')
+            return _STRING_ESCAPE.sub(r"\1", quoted[1])
         if first == ":":
-            encoded = self.run(":", _BASE64_CHARS)
-            try:
-                return base64.b64decode(encoded, validate=True)
+            encoded = self.match(_BYTES, "a byte sequence")[1]
+            try:  # RFC 8941 4.2.7: parsers should not fail on missing "=" padding
+                return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
             except binascii.Error as error:
                 raise self.error("a byte sequence that is not base64") from error
         if first == "?":
-            self.position += 1
-            if self.peek() not in ("0", "1"):
-                raise self.error("a boolean that is neither ?0 nor ?1")
-            self.position += 1
-            return self.text[self.position - 1] == "1"
-        if first.isascii() and (first.isalpha() or first == "*"):
-            return Token(self.run("", _TOKEN_CHARS))
-        raise self.error("an unexpected character")
-
-    def integer(self) -> int:
-        sign = 1
-        if self.peek() == "-":
-            sign, self.position = -1, self.position + 1
-        digits = self.run("", string.digits)
-        if not digits or len(digits) > 15 or self.peek() == ".":
-            raise self.error("an integer that is missing, too long or a decimal")
-        return sign * int(digits)
-
-    def string(self) -> str:
-        self.take('"')
-        characters: list[str] = []
-        while not self.at_end():
-            character = self.text[self.position]
-            self.position += 1
-            if character == "\\" and self.peek() in ('"', "\\"):
-                characters.append(self.text[self.position])
-                self.position += 1
-            elif character == '"':
-                return "".join(characters)
-            elif " " <= character <= "~" and character != "\\":
-                characters.append(character)
-            else:
-                break
-        raise self.error("an unterminated string or a bad character in it")
+            return self.match(_BOOLEAN, "a boolean ?0 or ?1")[0] == "?1"
+        return Token(self.match(_TOKEN, "an item (integer, string, bytes, boolean or token)")[0])
 
     def key(self) -> str:
-        if self.peek() not in tuple(_KEY_START):
-            raise self.error("a key that does not start with a lowercase letter or '*'")
-        return self.run("", _KEY_CHARS)
+        return self.match(_KEY, "a key of lowercase letters, digits, _ - . *")[0]
 
-    def run(self, delimiter: str, allowed: str) -> str:
-        """Characters in ``allowed``, between optional ``delimiter``s (``:...:`` for bytes)."""
-        if delimiter:
-            self.take(delimiter)
-        start = self.position
-        while not self.at_end() and self.text[self.position] in allowed:
-            self.position += 1
-        taken = self.text[start : self.position]
-        if delimiter:
-            self.take(delimiter)
-        return taken
+    def match(self, pattern: re.Pattern[str], expected: str) -> re.Match[str]:
+        found = pattern.match(self.text, self.position)
+        if found is None:
+            raise self.error(f"no {expected}")
+        self.position = found.end()
+        return found
 
     def take(self, expected: str) -> str:
         if self.peek() != expected:
