@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tipnet.errors import InvalidInput, NotAuthenticated, PermissionDenied, Unavailable
-from tipnet.federation import httpsig
+from tipnet.federation import httpsig, structured_fields
 from tipnet.federation.httpsig import (
     BadSignature,
     DigestMismatch,
@@ -94,8 +94,8 @@ def test_rfc9421_ed25519_vector_reproduces_base_and_signature() -> None:
     )
     base = httpsig.signature_base(message, RFC_SIGNATURE_INPUT, "sig-b26")
     assert base.decode("ascii") == RFC_SIGNATURE_BASE
-    published = httpsig._parse_dictionary(RFC_SIGNATURE, "Signature")["sig-b26"]
-    assert isinstance(published, httpsig.Item) and isinstance(published.value, bytes)
+    published = structured_fields.parse_dictionary(RFC_SIGNATURE, "Signature")["sig-b26"]
+    assert isinstance(published, structured_fields.Item) and isinstance(published.value, bytes)
     public_key.verify(published.value, base)  # raises if the base is wrong
     assert private_key.sign(base) == published.value  # Ed25519 is deterministic
     assert content_digest(RFC_BODY) == RFC_CONTENT_DIGEST
@@ -325,17 +325,19 @@ def test_replay_guard_admits_one_of_many_concurrent_copies() -> None:
 
 
 def test_structured_field_parser_reads_each_item_kind() -> None:
-    parsed = httpsig._parse_dictionary(
+    parsed = structured_fields.parse_dictionary(
         'a=("x\\"y\\\\z" tok/en:1 -12 ?0 :AAE=:);p;q=?1, b, c=7;r=*t', "test"
     )
     inner = parsed["a"]
-    assert isinstance(inner, httpsig.InnerList)
+    assert isinstance(inner, structured_fields.InnerList)
     assert [item.value for item in inner.items] == ['x"y\\z', "tok/en:1", -12, False, b"\x00\x01"]
-    assert isinstance(inner.items[1].value, httpsig.Token)
+    assert isinstance(inner.items[1].value, structured_fields.Token)
     assert inner.params == {"p": True, "q": True}
-    assert parsed["b"] == httpsig.Item(True, {})
-    assert parsed["c"] == httpsig.Item(7, {"r": httpsig.Token("*t")})
-    assert httpsig._parse_dictionary("d=:AAE:", "unpadded")["d"] == httpsig.Item(b"\x00\x01")
+    assert parsed["b"] == structured_fields.Item(True, {})
+    assert parsed["c"] == structured_fields.Item(7, {"r": structured_fields.Token("*t")})
+    assert structured_fields.parse_dictionary("d=:AAE:", "unpadded")["d"] == structured_fields.Item(
+        b"\x00\x01"
+    )
 
 
 def test_structured_field_parser_refuses_malformed_headers() -> None:
@@ -353,7 +355,7 @@ def test_structured_field_parser_refuses_malformed_headers() -> None:
         "a=\u00e9",
     ]:
         with pytest.raises(MalformedSignature):
-            httpsig._parse_dictionary(text, "Signature-Input")
+            structured_fields.parse_dictionary(text, "Signature-Input", MalformedSignature)
 
 
 _bare_items = st.one_of(
@@ -361,7 +363,7 @@ _bare_items = st.one_of(
     st.integers(min_value=-(10**15) + 1, max_value=10**15 - 1),
     st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E)),
     st.binary(max_size=80),
-    st.from_regex(r"\A[A-Za-z*][A-Za-z0-9!#$%&'*+.^_`|~:/-]{0,20}\Z").map(httpsig.Token),
+    st.from_regex(r"\A[A-Za-z*][A-Za-z0-9!#$%&'*+.^_`|~:/-]{0,20}\Z").map(structured_fields.Token),
 )
 _keys_st = st.from_regex(r"\A[a-z*][a-z0-9_.*-]{0,10}\Z")
 
@@ -370,10 +372,14 @@ _keys_st = st.from_regex(r"\A[a-z*][a-z0-9_.*-]{0,10}\Z")
 def test_structured_field_serialisation_round_trips(
     values: list[httpsig.BareItem], params: httpsig.Params
 ) -> None:
-    inner = httpsig.InnerList(tuple(httpsig.Item(value, params) for value in values), params)
-    parsed = httpsig._parse_dictionary(f"sig={httpsig._serialize_inner_list(inner)}", "x")["sig"]
+    inner = structured_fields.InnerList(
+        tuple(structured_fields.Item(value, params) for value in values), params
+    )
+    parsed = structured_fields.parse_dictionary(
+        f"sig={structured_fields.serialize_inner_list(inner)}", "x"
+    )["sig"]
     assert parsed == inner
-    assert isinstance(parsed, httpsig.InnerList)
+    assert isinstance(parsed, structured_fields.InnerList)
     # == cannot tell True from 1 or a token from a string: compare the types too
     parsed_values = [item.value for item in parsed.items]
     assert [type(value) for value in parsed_values] == [type(value) for value in values]

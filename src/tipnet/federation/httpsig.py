@@ -13,22 +13,19 @@ peer's answer to *this* request, not a replay of an older one.
 Verification order: parse, required components, key, signature, freshness, digest, replay.
 Every failure raises a :class:`SignatureRejected` subclass whose ``reason`` is a short code for
 the audit log; those raised after the signature check concern a signature the peer really made.
-Structured fields (RFC 8941) are parsed and serialised here, for the subset signatures use.
+Structured fields (RFC 8941) are parsed and serialised by :mod:`.structured_fields`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import heapq
 import hmac
-import re
 import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, TypeGuard
 from urllib.parse import urlsplit
 
@@ -36,6 +33,19 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from tipnet.errors import InvalidInput, NotAuthenticated, PermissionDenied, TipnetError, Unavailable
+from tipnet.federation.structured_fields import (
+    BareItem,
+    InnerList,
+    Item,
+    Params,
+    Token,
+    parse_dictionary,
+    parse_item,
+    serialize_bare,
+    serialize_inner_list,
+    serialize_item,
+    serialize_member,
+)
 
 LABEL = "tipnet"
 TAG = "tipnet"
@@ -233,7 +243,7 @@ def verify_response(
 
 def content_digest(body: bytes) -> str:
     """RFC 9530 ``Content-Digest`` field value of a body, with sha-512."""
-    return f"sha-512={_serialize_bare(hashlib.sha512(body).digest())}"
+    return f"sha-512={serialize_bare(hashlib.sha512(body).digest())}"
 
 
 class MemoryReplayGuard:
@@ -289,7 +299,7 @@ class HttpMessage:
 
 def signature_base(message: HttpMessage, signature_input: str, label: str) -> bytes:
     """RFC 9421 section 2.5 signature base for the signature ``label`` of a Signature-Input."""
-    member = _parse_dictionary(signature_input, "Signature-Input").get(label)
+    member = parse_dictionary(signature_input, "Signature-Input", MalformedSignature).get(label)
     if not isinstance(member, InnerList):
         raise MalformedSignature(f"Signature-Input has no inner list labelled {label!r}")
     return _signature_base(message, member)
@@ -300,12 +310,12 @@ def _signature_base(message: HttpMessage, covered: InnerList) -> bytes:
     for component in covered.items:
         value = _component_value(message, component)
         if "\n" in value or not value.isascii():
-            raise MalformedSignature(f"component {_serialize_item(component)} is not one line")
-        lines.append(f"{_serialize_item(component)}: {value}")
+            raise MalformedSignature(f"component {serialize_item(component)} is not one line")
+        lines.append(f"{serialize_item(component)}: {value}")
     identifiers = [line.partition(": ")[0] for line in lines]
     if len(set(identifiers)) != len(identifiers):
         raise MalformedSignature("the signature covers a component twice")
-    lines.append(f'"@signature-params": {_serialize_inner_list(covered)}')
+    lines.append(f'"@signature-params": {serialize_inner_list(covered)}')
     return "\n".join(lines).encode("ascii")
 
 
@@ -325,10 +335,10 @@ def _component_value(message: HttpMessage, component: Item) -> str:
     if value is None:
         raise MissingComponent(f"the signature covers the {name} field but it is absent")
     if "key" in params:
-        member = _parse_dictionary(value, name).get(str(params["key"]))
+        member = parse_dictionary(value, name, MalformedSignature).get(str(params["key"]))
         if member is None:
             raise MissingComponent(f"the {name} field has no member {params['key']!r}")
-        return _serialize_member(member)
+        return serialize_member(member)
     return value
 
 
@@ -403,7 +413,7 @@ def _request_components(headers: Mapping[str, str]) -> list[str]:
 
 
 def _response_components(headers: Mapping[str, str], request_label: str) -> list[str]:
-    bound = f'"signature";req;key={_serialize_bare(request_label)}'
+    bound = f'"signature";req;key={serialize_bare(request_label)}'
     return [*RESPONSE_COMPONENTS, *(['"content-type"'] if "content-type" in headers else []), bound]
 
 
@@ -431,11 +441,11 @@ def _sign(
         "alg": ALGORITHM,
         "tag": TAG,
     }
-    covered = InnerList(tuple(_parse_item(text) for text in components), params)
+    covered = InnerList(tuple(parse_item(text, MalformedSignature) for text in components), params)
     signature = key.sign(_signature_base(message, covered))
     return {
-        "Signature-Input": f"{LABEL}={_serialize_inner_list(covered)}",
-        "Signature": f"{LABEL}={_serialize_bare(signature)}",
+        "Signature-Input": f"{LABEL}={serialize_inner_list(covered)}",
+        "Signature": f"{LABEL}={serialize_bare(signature)}",
     }
 
 
@@ -443,7 +453,7 @@ def _find_signature(headers: Mapping[str, str], what: str) -> _Signature:
     """The one signature tagged ``tipnet`` (labels may be renamed on the way; tags may not)."""
     if "signature-input" not in headers or "signature" not in headers:
         raise UnsignedMessage(f"the {what} has no Signature-Input and Signature headers")
-    inputs = _parse_dictionary(headers["signature-input"], "Signature-Input")
+    inputs = parse_dictionary(headers["signature-input"], "Signature-Input", MalformedSignature)
     ours = [
         (label, member)
         for label, member in inputs.items()
@@ -452,7 +462,7 @@ def _find_signature(headers: Mapping[str, str], what: str) -> _Signature:
     if len(ours) != 1:
         raise UnsignedMessage(f"the {what} has {len(ours)} signatures tagged {TAG!r}, not one")
     label, covered = ours[0]
-    value = _parse_dictionary(headers["signature"], "Signature").get(label)
+    value = parse_dictionary(headers["signature"], "Signature", MalformedSignature).get(label)
     if not isinstance(value, Item) or not isinstance(value.value, bytes):
         raise MalformedSignature(f"the Signature header has no byte sequence labelled {label!r}")
     params = covered.params
@@ -469,7 +479,7 @@ def _find_signature(headers: Mapping[str, str], what: str) -> _Signature:
 
 
 def _require(signature: _Signature, components: Sequence[str], what: str) -> None:
-    covered = {_serialize_item(item) for item in signature.covered.items}
+    covered = {serialize_item(item) for item in signature.covered.items}
     missing = [component for component in components if component not in covered]
     if missing:
         raise MissingComponent(f"the {what} signature must cover {', '.join(missing)}")
@@ -500,7 +510,7 @@ def _check_freshness(
 
 
 def _check_digest(headers: Mapping[str, str], body: bytes, what: str) -> None:
-    digests = _parse_dictionary(headers["content-digest"], "Content-Digest")
+    digests = parse_dictionary(headers["content-digest"], "Content-Digest", MalformedSignature)
     sha512 = digests.get("sha-512")
     if not isinstance(sha512, Item) or not isinstance(sha512.value, bytes):
         raise DigestMismatch(f"the {what}'s Content-Digest has no sha-512 digest")
@@ -518,184 +528,3 @@ def _short_text(value: BareItem | None, name: str, what: str) -> str:
             f"the {what} signature's {name} must be a string of 1 to {MAX_ID_CHARS} characters"
         )
     return value
-
-
-# --- RFC 8941 structured fields: the subset signatures use -----------------------------------
-
-
-class Token(str):
-    """A structured-field token (serialised bare), as opposed to a string (serialised quoted)."""
-
-
-BareItem = bool | int | str | bytes
-Params = dict[str, BareItem]
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    value: BareItem
-    params: Params = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class InnerList:
-    items: tuple[Item, ...]
-    params: Params = field(default_factory=dict)
-
-
-# Lexical rules of RFC 8941 section 4.2, one regular expression per kind of token.
-_KEY = re.compile(r"[a-z*][a-z0-9_.*-]*")
-_TOKEN = re.compile(r"[A-Za-z*][A-Za-z0-9!#$%&'*+.^_`|~:/-]*")
-_INTEGER = re.compile(r"-?[0-9]{1,15}(?![0-9.])")
-_STRING = re.compile(r'"((?:[ !#-\[\]-~]|\\["\\])*)"')
-_STRING_ESCAPE = re.compile(r'\\(["\\])')
-_BYTES = re.compile(r":([A-Za-z0-9+/=]*):")
-_BOOLEAN = re.compile(r"\?[01]")
-
-
-def _parse_dictionary(text: str, what: str) -> dict[str, Item | InnerList]:
-    return _Parser(text, what).dictionary()
-
-
-def _parse_item(text: str) -> Item:
-    parser = _Parser(text, "component identifier")
-    item = parser.item()
-    parser.expect_end()
-    return item
-
-
-def _serialize_bare(value: BareItem) -> str:
-    if isinstance(value, bool):
-        return "?1" if value else "?0"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, bytes):
-        return f":{base64.b64encode(value).decode('ascii')}:"
-    if isinstance(value, Token):
-        return str(value)
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
-def _serialize_params(params: Params) -> str:
-    return "".join(
-        f";{key}" if value is True else f";{key}={_serialize_bare(value)}"
-        for key, value in params.items()
-    )
-
-
-def _serialize_item(item: Item) -> str:
-    return _serialize_bare(item.value) + _serialize_params(item.params)
-
-
-def _serialize_inner_list(inner: InnerList) -> str:
-    items = " ".join(_serialize_item(item) for item in inner.items)
-    return f"({items}){_serialize_params(inner.params)}"
-
-
-def _serialize_member(member: Item | InnerList) -> str:
-    return (
-        _serialize_inner_list(member) if isinstance(member, InnerList) else _serialize_item(member)
-    )
-
-
-class _Parser:
-    """Recursive descent over RFC 8941 section 4.2; any deviation is a MalformedSignature."""
-
-    def __init__(self, text: str, what: str) -> None:
-        self.text, self.what, self.position = text.strip(" "), what, 0
-
-    def dictionary(self) -> dict[str, Item | InnerList]:
-        members: dict[str, Item | InnerList] = {}
-        while not self.at_end():
-            key = self.key()
-            if self.peek() == "=":
-                self.position += 1
-                members[key] = self.inner_list() if self.peek() == "(" else self.item()
-            else:
-                members[key] = Item(True, self.params())
-            self.skip(" \t")
-            if self.at_end():
-                break
-            self.take(",")
-            self.skip(" \t")
-            if self.at_end():
-                raise self.error("a trailing comma")
-        return members
-
-    def inner_list(self) -> InnerList:
-        self.take("(")
-        items: list[Item] = []
-        while True:
-            self.skip(" ")
-            if self.peek() == ")":
-                self.position += 1
-                return InnerList(tuple(items), self.params())
-            items.append(self.item())
-            if self.peek() not in (" ", ")"):
-                raise self.error("an inner list item not followed by a space or ')'")
-
-    def item(self) -> Item:
-        return Item(self.bare_item(), self.params())
-
-    def params(self) -> Params:
-        params: Params = {}
-        while self.peek() == ";":
-            self.position += 1
-            self.skip(" ")
-            key = self.key()
-            params[key] = True
-            if self.peek() == "=":
-                self.position += 1
-                params[key] = self.bare_item()
-        return params
-
-    def bare_item(self) -> BareItem:
-        first = self.peek()
-        if first == "-" or first.isdigit():
-            return int(self.match(_INTEGER, "an integer of at most 15 digits (no decimals)")[0])
-        if first == '"':
-            quoted = self.match(_STRING, 'a string of printable ASCII with only \\" and \\\\')
-            return _STRING_ESCAPE.sub(r"\1", quoted[1])
-        if first == ":":
-            encoded = self.match(_BYTES, "a byte sequence")[1]
-            try:  # RFC 8941 4.2.7: parsers should not fail on missing "=" padding
-                return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
-            except binascii.Error as error:
-                raise self.error("a byte sequence that is not base64") from error
-        if first == "?":
-            return self.match(_BOOLEAN, "a boolean ?0 or ?1")[0] == "?1"
-        return Token(self.match(_TOKEN, "an item (integer, string, bytes, boolean or token)")[0])
-
-    def key(self) -> str:
-        return self.match(_KEY, "a key of lowercase letters, digits, _ - . *")[0]
-
-    def match(self, pattern: re.Pattern[str], expected: str) -> re.Match[str]:
-        found = pattern.match(self.text, self.position)
-        if found is None:
-            raise self.error(f"no {expected}")
-        self.position = found.end()
-        return found
-
-    def take(self, expected: str) -> str:
-        if self.peek() != expected:
-            raise self.error(f"{self.peek() or 'the end'!r} where {expected!r} was expected")
-        self.position += 1
-        return expected
-
-    def skip(self, characters: str) -> None:
-        while not self.at_end() and self.text[self.position] in characters:
-            self.position += 1
-
-    def peek(self) -> str:
-        return "" if self.at_end() else self.text[self.position]
-
-    def at_end(self) -> bool:
-        return self.position >= len(self.text)
-
-    def expect_end(self) -> None:
-        if not self.at_end():
-            raise self.error("trailing characters")
-
-    def error(self, problem: str) -> MalformedSignature:
-        return MalformedSignature(f"{self.what}: {problem} at character {self.position}")
