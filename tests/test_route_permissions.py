@@ -37,6 +37,12 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/cases/{case_id}/comments"): frozenset({INVESTIGATOR}),
     ("POST", "/api/v1/cases/{case_id}/victims"): frozenset({INVESTIGATOR}),
     ("POST", "/api/v1/cases/{case_id}/perpetrators"): frozenset({INVESTIGATOR}),
+    ("GET", "/api/v1/federation/node"): frozenset({ADMIN}),
+    ("POST", "/api/v1/federation/node"): frozenset({ADMIN}),
+    ("GET", "/api/v1/federation/peers"): frozenset({ADMIN}),
+    ("POST", "/api/v1/federation/peers"): frozenset({ADMIN}),
+    ("PATCH", "/api/v1/federation/peers/{peer_id}"): frozenset({ADMIN}),
+    ("DELETE", "/api/v1/federation/peers/{peer_id}"): frozenset({ADMIN}),
 }
 
 
@@ -53,7 +59,7 @@ def _api_routes(node: Node) -> list[tuple[str, str, dict[str, object]]]:
 def _concrete(path: str) -> str:
     for name in ("report_id", "case_id", "network_id", "comment_id", "victim_id", "perpetrator_id"):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
-    return path
+    return path.replace("{peer_id}", "1")
 
 
 def _declares_auth(operation: dict[str, object]) -> bool:

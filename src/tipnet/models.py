@@ -6,6 +6,7 @@ from tipnet.audit import models as audit_models
 from tipnet.auth import models as auth_models
 from tipnet.cases import models as case_models
 from tipnet.db import Base
+from tipnet.federation import models as federation_models
 from tipnet.identifiers import models as identifier_models
 from tipnet.reports import models as report_models
 
@@ -15,6 +16,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "case_models",
+    "federation_models",
     "identifier_models",
     "metadata",
     "report_models",

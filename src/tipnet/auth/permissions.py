@@ -31,6 +31,9 @@ class Permission(StrEnum):
     STATS_READ = "stats:read"
     AUDIT_READ = "audit:read"
     ADMIN = "admin"
+    FEDERATION_QUERY = "federation:query"  # ask peers hit/no-hit, read hits
+    FEDERATION_SHARE = "federation:share"  # set who may match a report
+    FEDERATION_COOPERATE = "federation:cooperate"  # send, read and decide cooperation requests
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -42,6 +45,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CASE_READ,
             Permission.CASE_WRITE,
             Permission.STATS_READ,
+            Permission.FEDERATION_QUERY,
+            Permission.FEDERATION_SHARE,
+            Permission.FEDERATION_COOPERATE,
         }
     ),
     Role.ANALYST: frozenset({Permission.STATS_READ}),

@@ -1,0 +1,238 @@
+"""Peers and their sharing agreements; the replay guard and rate limit of their signed requests.
+Plain functions, no HTTP.
+
+A peer is registered from the signed descriptor its administrator handed over out of band, with
+an agreement saying what it may ask of this node. Removing a peer keeps its row (the audit log
+and past cooperation requests point at it) but refuses its requests from then on.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from tipnet.audit import service as audit
+from tipnet.audit.service import Actor
+from tipnet.db import utcnow
+from tipnet.errors import Conflict, InvalidInput, NotFound, TipnetError
+from tipnet.federation.identity import fingerprint, parse_descriptor
+from tipnet.federation.models import Peer, RateUsage, SeenNonce
+from tipnet.federation.schemas import AGREEMENT_KINDS, PeerRead
+
+DEFAULT_KINDS = ("phone", "email", "handle", "wallet")
+DEFAULT_RATE_LIMIT = 100_000  # elements per window: ten full query rounds an hour
+RATE_WINDOW_SECONDS = 3600
+PURGE_ONE_IN = 200  # forget expired nonces on about one accepted request in this many
+
+
+class RateLimited(TipnetError):
+    status_code = 429
+
+
+def add_peer(
+    *,
+    session: Session,
+    descriptor: str,
+    actor: Actor,
+    kinds: Sequence[str] = DEFAULT_KINDS,
+    rate_limit: int = DEFAULT_RATE_LIMIT,
+    image_lists: bool = False,
+) -> PeerRead:
+    """Register a peer from its descriptor; a removed peer registered again is reactivated."""
+    parsed = parse_descriptor(descriptor)
+    agreed_kinds, agreed_rate = ",".join(checked_kinds(kinds)), _checked_rate(rate_limit)
+    peer = session.scalar(select(Peer).where(Peer.key_id == parsed.node_id))
+    if peer is not None and peer.active:
+        raise Conflict(f"peer {parsed.node_id} ({peer.name}) is already registered")
+    if peer is None:
+        peer = Peer(key_id=parsed.node_id, feed_cursor=0)
+        session.add(peer)
+    peer.country, peer.name, peer.url = parsed.country, parsed.name, parsed.url
+    peer.public_key, peer.descriptor = parsed.public_key_bytes, parsed.to_json()
+    peer.kinds, peer.rate_limit = agreed_kinds, agreed_rate
+    peer.image_lists, peer.active, peer.removed_at = image_lists, True, None
+    session.flush()
+    return _audited(session, actor, "federation.peer.add", peer)
+
+
+def update_agreement(
+    *,
+    session: Session,
+    peer_id: int,
+    actor: Actor,
+    kinds: Sequence[str] | None = None,
+    rate_limit: int | None = None,
+    image_lists: bool | None = None,
+) -> PeerRead:
+    """Change what an active peer may ask; the peer resyncs its copy of our feed."""
+    peer = require_peer(session=session, peer_id=peer_id, active=True)
+    if kinds is not None:
+        peer.kinds = ",".join(checked_kinds(kinds))
+    if rate_limit is not None:
+        peer.rate_limit = _checked_rate(rate_limit)
+    if image_lists is not None:
+        peer.image_lists = image_lists
+    return _audited(session, actor, "federation.peer.agreement", peer)
+
+
+def remove_peer(*, session: Session, peer_id: int, actor: Actor) -> PeerRead:
+    peer = require_peer(session=session, peer_id=peer_id, active=True)
+    peer.active, peer.removed_at = False, utcnow()
+    return _audited(session, actor, "federation.peer.remove", peer)
+
+
+def list_peers(*, session: Session, include_removed: bool = False) -> list[PeerRead]:
+    query = select(Peer).order_by(Peer.id)
+    if not include_removed:
+        query = query.where(Peer.active.is_(True))
+    return [read(peer) for peer in session.scalars(query)]
+
+
+def active_peers(*, session: Session) -> list[Peer]:
+    return list(session.scalars(select(Peer).where(Peer.active.is_(True)).order_by(Peer.id)))
+
+
+def require_peer(*, session: Session, peer_id: int, active: bool = False) -> Peer:
+    peer = session.get(Peer, peer_id)
+    if peer is None or (active and not peer.active):
+        raise NotFound(f"no {'active ' if active else ''}peer {peer_id}")
+    return peer
+
+
+def find_peer(*, session: Session, node_id: str, active: bool = True) -> Peer:
+    """A peer by its node id (the id in its descriptor and the keyid of its signatures)."""
+    peer = session.scalar(select(Peer).where(Peer.key_id == node_id))
+    if peer is None or (active and not peer.active):
+        raise NotFound(f"no {'active ' if active else ''}peer with node id {node_id!r}")
+    return peer
+
+
+def peer_by_key(*, session: Session, key_id: str) -> Peer | None:
+    """The active peer that signs with ``key_id``, or None (an unknown or removed peer)."""
+    peer = session.scalar(select(Peer).where(Peer.key_id == key_id))
+    return peer if peer is not None and peer.active else None
+
+
+def kinds_of(peer: Peer) -> frozenset[str]:
+    return frozenset(kind for kind in peer.kinds.split(",") if kind)
+
+
+def checked_kinds(kinds: Iterable[str]) -> list[str]:
+    chosen = sorted({str(kind).strip().lower() for kind in kinds if str(kind).strip()})
+    unknown = [kind for kind in chosen if kind not in AGREEMENT_KINDS]
+    if unknown:
+        raise InvalidInput(
+            f"unknown kinds {', '.join(unknown)}: choose among {', '.join(AGREEMENT_KINDS)}"
+        )
+    return chosen
+
+
+def read(peer: Peer) -> PeerRead:
+    return PeerRead(
+        id=peer.id,
+        node_id=peer.key_id,
+        country=peer.country,
+        name=peer.name,
+        url=peer.url,
+        fingerprint=fingerprint(peer.public_key),
+        kinds=sorted(kinds_of(peer)),
+        rate_limit=peer.rate_limit,
+        image_lists=peer.image_lists,
+        active=peer.active,
+        added_at=peer.added_at,
+        removed_at=peer.removed_at,
+        synced_at=peer.synced_at,
+    )
+
+
+def charge(*, session: Session, peer: Peer, elements: int, now: float | None = None) -> int:
+    """Count ``elements`` against the peer's hourly allowance, or raise RateLimited (nothing
+    counted). Returns what is left in the window."""
+    moment = int(time.time() if now is None else now)
+    window = moment - moment % RATE_WINDOW_SECONDS
+    _insert_ignoring_duplicate(session, RateUsage, {"peer_id": peer.id, "window_start": window})
+    usage = session.scalars(
+        select(RateUsage)
+        .where(RateUsage.peer_id == peer.id, RateUsage.window_start == window)
+        .with_for_update()
+    ).one()
+    if usage.elements + elements > peer.rate_limit:
+        retry = window + RATE_WINDOW_SECONDS - moment
+        raise RateLimited(
+            f"rate limit: {peer.rate_limit} elements an hour, {usage.elements} used; "
+            f"{elements} asked. Retry in {retry} s or ask for a higher limit."
+        )
+    usage.elements += elements
+    session.execute(
+        delete(RateUsage).where(
+            RateUsage.peer_id == peer.id, RateUsage.window_start < window - RATE_WINDOW_SECONDS
+        )
+    )
+    return peer.rate_limit - usage.elements
+
+
+class DatabaseReplayGuard:
+    """The httpsig ReplayGuard over the ``federation_nonces`` table, shared by every worker.
+
+    Each check is its own short transaction, committed before the request is handled: a replay
+    racing the original in another worker waits on the primary key and then sees it.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def seen(self, key_id: str, nonce: str, *, now: int, keep_until: int) -> bool:
+        row = {"key_id": key_id[:128], "nonce": nonce[:128], "keep_until": keep_until}
+        with self._session_factory() as session, session.begin():
+            inserted = _insert_ignoring_duplicate(session, SeenNonce, row)
+            if inserted and random.randrange(PURGE_ONE_IN) == 0:
+                session.execute(delete(SeenNonce).where(SeenNonce.keep_until < now))
+        return not inserted
+
+
+def mark_synced(*, session: Session, peer_id: int, cursor: int, epoch: str) -> None:
+    session.execute(
+        update(Peer)
+        .where(Peer.id == peer_id)
+        .values(feed_cursor=cursor, feed_epoch=epoch, synced_at=utcnow())
+    )
+
+
+def _insert_ignoring_duplicate(session: Session, model: Any, row: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True if the row was new."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = model.__table__
+    statement = insert(table).values(**row).on_conflict_do_nothing()
+    first_key = next(iter(table.primary_key.columns))
+    return session.connection().execute(statement.returning(first_key)).first() is not None
+
+
+def _checked_rate(rate_limit: int) -> int:
+    if not isinstance(rate_limit, int) or not 1 <= rate_limit <= 100_000_000:
+        raise InvalidInput("the rate limit is a number of elements an hour, 1 to 100,000,000")
+    return rate_limit
+
+
+def _audited(session: Session, actor: Actor, action: str, peer: Peer) -> PeerRead:
+    session.flush()
+    result = read(peer)
+    details = json.loads(result.model_dump_json(include={"country", "name", "url", "kinds"}))
+    details |= {"rate_limit": peer.rate_limit, "image_lists": peer.image_lists}
+    audit.record(
+        session=session,
+        actor=actor,
+        action=action,
+        object_type="peer",
+        object_id=peer.key_id,
+        details=details,
+    )
+    return result

@@ -1,0 +1,126 @@
+"""This node's federation identity in the database: created once, secrets encrypted at rest,
+loaded back to the same keys; the admin API and the CLI around it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from tests.conftest import TEST_ACTOR, Node, new_secret_key
+from tests.federation.fednodes import foreign_descriptor, init_identity
+from tipnet.auth.permissions import Role
+from tipnet.cli import app
+from tipnet.crypto import Keyring
+from tipnet.db import transaction
+from tipnet.errors import Conflict
+from tipnet.federation import node as node_service
+from tipnet.federation.identity import parse_descriptor
+from tipnet.federation.models import LocalNode
+
+runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
+
+
+def test_identity_round_trips_and_secrets_are_encrypted(node: Node, backend: str) -> None:
+    descriptor = parse_descriptor(init_identity(node, "NGA", "https://tipnet.example.ng/"))
+    assert (descriptor.country, descriptor.url) == ("NGA", "https://tipnet.example.ng")
+    with node.session() as session:
+        loaded = node_service.load(session=session, keyring=node.keyring)
+        row = session.scalars(select(LocalNode)).one()
+    assert loaded.node_id == descriptor.node_id == row.key_id
+    assert loaded.identity.public_key_bytes == descriptor.public_key_bytes
+    pem = loaded.identity.private_key_pem()
+    assert b"PRIVATE KEY" in pem and b"PRIVATE KEY" not in row.signing_key_enc
+    assert loaded.oprf_seed.hex().encode() not in row.oprf_seed_enc
+    with node.session() as session, pytest.raises(Exception, match="wrong key"):
+        node_service.load(session=session, keyring=Keyring(bytes(32)))
+
+
+def test_one_oprf_key_per_kind_stable_across_loads(node: Node) -> None:
+    init_identity(node)
+    with node.session() as session:
+        first = node_service.load(session=session, keyring=node.keyring)
+        second = node_service.load(session=session, keyring=node.keyring)
+    assert first.oprf_key("phone") == second.oprf_key("phone")
+    assert first.oprf_key("phone") != first.oprf_key("email")
+    assert "secret" not in repr(first.oprf_key("phone"))
+
+
+def test_created_once(node: Node) -> None:
+    with node.session() as session, pytest.raises(node_service.NodeNotInitialised, match="init"):
+        node_service.load(session=session, keyring=node.keyring)
+    init_identity(node)
+    with transaction(node.session_factory) as session, pytest.raises(Conflict):
+        node_service.init_node(
+            session=session,
+            keyring=node.keyring,
+            country="ESP",
+            name="again",
+            url="http://x.example",
+            actor=TEST_ACTOR,
+        )
+
+
+def test_node_api_for_administrators(node: Node) -> None:
+    node.user("root", Role.ADMIN)
+    headers = node.headers("root")
+    assert node.client.get("/api/v1/federation/node", headers=headers).status_code == 409
+    body = {"country": "ita", "name": "Italy", "url": "https://tipnet.example.it"}
+    created = node.client.post("/api/v1/federation/node", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    read = node.client.get("/api/v1/federation/node", headers=headers).json()
+    assert read["country"] == "ITA" and read["node_id"] == created.json()["node_id"]
+    assert parse_descriptor(__import__("json").dumps(read["descriptor"])).node_id == read["node_id"]
+    bad = node.client.post(
+        "/api/v1/federation/node", json=body | {"url": "ftp://x"}, headers=headers
+    )
+    assert bad.status_code in (409, 422)
+
+
+def test_node_api_refuses_bad_input_before_init(node: Node) -> None:
+    node.user("root", Role.ADMIN)
+    bad = node.client.post(
+        "/api/v1/federation/node",
+        json={"country": "XXX", "name": "n", "url": "https://x.example"},
+        headers=node.headers("root"),
+    )
+    assert bad.status_code == 422 and "country" in bad.text
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TIPNET_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("TIPNET_SECRET_KEY", new_secret_key())
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    return tmp_path
+
+
+def _ok(*arguments: str) -> str:
+    result = runner.invoke(app, list(arguments))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_cli_node_and_peers(cli_env: Path) -> None:
+    output = _ok("node", "init", "--country", "esp", "--name", "Spain", "--url", "http://es.test")
+    assert "fingerprint SHA256:" in output
+    again = runner.invoke(app, ["node", "init", "--country", "ESP", "--name", "S", "--url", "x"])
+    assert again.exit_code == 1 and "already" in again.output
+    own = cli_env / "own.json"
+    _ok("node", "descriptor", "--out", str(own))
+    assert parse_descriptor(own.read_text()).country == "ESP"
+    peer_file = cli_env / "ita.json"
+    peer_file.write_text(foreign_descriptor("ITA").to_json())
+    added = _ok("peers", "add", str(peer_file), "--kinds", "phone,email", "--rate-limit", "500")
+    assert "ITA" in added
+    listing = _ok("peers", "list")
+    assert "email,phone" in listing and "500" in listing
+    bad = runner.invoke(app, ["peers", "add", str(peer_file), "--kinds", "phone,shoe"])
+    assert bad.exit_code == 1 and "shoe" in bad.output
+    _ok("peers", "update", "1", "--image-lists", "--kinds", "phone")
+    assert "yes" in _ok("peers", "list")
+    assert "removed" in _ok("peers", "remove", "1")
+    assert "ITA" not in _ok("peers", "list") and "ITA" in _ok("peers", "list", "--all")
