@@ -155,8 +155,12 @@ def test_bad_inputs_get_clear_errors() -> None:
     state, blinded = oprf.blind_batch([b"a", b"b"])
     with pytest.raises(InvalidInput, match="1 evaluated elements for 2"):
         oprf.finalize_batch(state, blinded[:1])
-    with pytest.raises(InvalidInput, match="to_token"):
+    with pytest.raises(InvalidInput, match="token 0 .* to_token"):
         oprf.TokenSet().contains_many([b"x" * 64])
+    with pytest.raises(InvalidInput, match="token 1 "):
+        oprf.TokenSet().add([b"x" * 16, b"y" * 15, b"z" * 17])
+    with pytest.raises(InvalidInput, match="token 2 "):
+        oprf.TokenSet().add([b"x" * 16, b"y" * 16, "z" * 16])  # type: ignore[list-item]
     with pytest.raises(InvalidInput, match="element 0"):
         oprf.evaluate_batch(RFC_KEY, ["x" * 32])  # type: ignore[list-item]
     with pytest.raises(InvalidInput, match="2 selectors with 1 blinds"):

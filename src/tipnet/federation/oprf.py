@@ -322,7 +322,7 @@ class TokenSet:
 
     def _insert(self, tokens: _TokenArray) -> _TokenArray:
         """Merge tokens into the sorted array; returns those that were new."""
-        unique: _TokenArray = np.unique(tokens)
+        unique = _sorted_unique(tokens)
         new: _TokenArray = unique[~self._holds(unique)]
         if new.size:
             self._sorted = np.insert(self._sorted, np.searchsorted(self._sorted, new), new)
@@ -330,7 +330,7 @@ class TokenSet:
 
     def _delete(self, tokens: _TokenArray) -> _TokenArray:
         """Drop tokens from the sorted array; returns those that were there."""
-        unique: _TokenArray = np.unique(tokens)
+        unique = _sorted_unique(tokens)
         gone: _TokenArray = unique[self._holds(unique)]
         if gone.size:
             self._sorted = np.delete(self._sorted, np.searchsorted(self._sorted, gone))
@@ -473,10 +473,25 @@ def _prefixed(value: bytes, what: str) -> bytes:
 
 
 def _token_array(tokens: Sequence[bytes]) -> _TokenArray:
-    for index, token in enumerate(tokens):
-        if not isinstance(token, bytes) or len(token) != TOKEN_BYTES:
-            raise InvalidInput(f"token {index} must be {TOKEN_BYTES} bytes (use to_token)")
-    return np.frombuffer(b"".join(tokens), dtype=_TOKEN_DTYPE)
+    try:  # map and join run in C: a million tokens take a few milliseconds, not half a second
+        blob = b"".join(tokens)
+        lengths = set(map(len, tokens))
+    except TypeError:
+        lengths = {-1}
+    if lengths - {TOKEN_BYTES}:
+        index = next(
+            i for i, t in enumerate(tokens) if not isinstance(t, bytes) or len(t) != TOKEN_BYTES
+        )
+        raise InvalidInput(f"token {index} must be {TOKEN_BYTES} bytes (use to_token)")
+    return np.frombuffer(blob, dtype=_TOKEN_DTYPE)
+
+
+def _sorted_unique(tokens: _TokenArray) -> _TokenArray:
+    # np.unique sorts fixed-width strings about six times slower than np.sort does.
+    ordered = np.sort(tokens)
+    keep = np.ones(ordered.size, dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def _blob_array(blob: bytes) -> _TokenArray:
