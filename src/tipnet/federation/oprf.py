@@ -122,7 +122,7 @@ def derive_server_key(seed: bytes, info: bytes) -> ServerKey:
     """DeriveKeyPair(seed, info): the same seed and info always give the same key."""
     if not isinstance(seed, bytes) or len(seed) != SEED_BYTES:
         raise InvalidInput(f"the key seed must be {SEED_BYTES} random bytes")
-    derive_input = seed + _prefixed(info, "key info")
+    derive_input = seed + len(_checked_input(info, "key info")).to_bytes(2, "big") + info
     for counter in range(256):
         secret = hash_to_scalar(derive_input + bytes([counter]), b"DeriveKeyPair" + CONTEXT_STRING)
         if secret != bytes(ristretto.SCALAR_BYTES):
@@ -419,11 +419,11 @@ def _spread(
     # Four chunks a worker, so that a core slowed by other work does not hold up the batch.
     size = max(MIN_CHUNK, math.ceil(total / (count * 4)))
     pool = _pool(count)
+    futures = []
     try:
-        futures = [
-            pool.submit(kernel, *fixed, *(column[start : start + size] for column in columns))
-            for start in range(0, total, size)
-        ]
+        for start in range(0, total, size):
+            chunk = (column[start : start + size] for column in columns)
+            futures.append(pool.submit(kernel, *fixed, *chunk))
         return [item for future in futures for item in future.result()]
     except BrokenProcessPool as error:
         with _pools_lock:  # the next batch starts fresh workers
@@ -431,6 +431,10 @@ def _spread(
         raise Unavailable(
             "an OPRF worker process died (killed, or out of memory); nothing was kept: retry"
         ) from error
+    except BaseException:
+        for future in futures:  # a bad element in one chunk: stop work on the others
+            future.cancel()
+        raise
 
 
 def _worker_count(workers: int | None, total: int) -> int:
@@ -448,28 +452,21 @@ def _pool(count: int) -> ProcessPoolExecutor:
         return _pools[count]
 
 
-def _checked_input(selector: bytes) -> bytes:
-    if not isinstance(selector, bytes) or len(selector) > MAX_INPUT_BYTES:
-        raise InvalidInput(f"a selector must be bytes of at most {MAX_INPUT_BYTES} bytes")
-    return selector
+def _checked_input(value: bytes, what: str = "a selector") -> bytes:
+    if not isinstance(value, bytes) or len(value) > MAX_INPUT_BYTES:
+        raise InvalidInput(f"{what} must be bytes, at most {MAX_INPUT_BYTES} of them")
+    return value
 
 
 def _check_inputs(selectors: Sequence[bytes]) -> None:
     for index, selector in enumerate(selectors):
-        if not isinstance(selector, bytes) or len(selector) > MAX_INPUT_BYTES:
-            raise InvalidInput(f"selector {index} must be bytes of at most {MAX_INPUT_BYTES}")
+        _checked_input(selector, f"selector {index}")
 
 
 def _checked_blind(blind: bytes) -> bytes:
     if not isinstance(blind, bytes) or not ristretto.is_canonical_scalar(blind):
         raise InvalidInput("a blind is a 32-byte little-endian scalar in [1, group order)")
     return blind
-
-
-def _prefixed(value: bytes, what: str) -> bytes:
-    if not isinstance(value, bytes) or len(value) > MAX_INPUT_BYTES:
-        raise InvalidInput(f"{what} must be bytes of at most {MAX_INPUT_BYTES}")
-    return len(value).to_bytes(2, "big") + value
 
 
 def _token_array(tokens: Sequence[bytes]) -> _TokenArray:
