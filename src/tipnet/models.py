@@ -8,6 +8,7 @@ from tipnet.cases import models as case_models
 from tipnet.db import Base
 from tipnet.federation import models as federation_models
 from tipnet.identifiers import models as identifier_models
+from tipnet.link import models as link_models
 from tipnet.reports import models as report_models
 
 metadata = Base.metadata
@@ -18,6 +19,7 @@ __all__ = [
     "case_models",
     "federation_models",
     "identifier_models",
+    "link_models",
     "metadata",
     "report_models",
 ]

@@ -9,7 +9,6 @@ Create Date: 2026-12-01 08:15:37
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,9 +16,7 @@ from alembic import op
 from tipnet.db import Bytes, UtcDateTime
 
 revision: str = "0005"
-# Until the linking migration 0004 lands, follow 0003; then follow 0004, so that the tree never
-# has two heads in between. TODO: make this the literal "0004" once 0004 is committed.
-down_revision: str | None = "0004" if any(Path(__file__).parent.glob("0004_*.py")) else "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
