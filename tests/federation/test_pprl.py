@@ -58,7 +58,7 @@ def test_encoding_is_deterministic_and_uses_about_a_quarter_of_the_bits() -> Non
     ],
 )
 def test_small_differences_stay_above_the_threshold(changes: Record) -> None:
-    assert dice_of(PERSON, PERSON | changes) >= pprl.THRESHOLD
+    assert dice_of(PERSON, PERSON | changes) >= pprl.QUERY_THRESHOLD
 
 
 def test_different_people_score_low() -> None:
@@ -91,7 +91,7 @@ def test_a_different_secret_gives_unrelated_encodings() -> None:
     assert abs(raw_dice(mine, theirs) - fill) < 0.15  # chance level: the fill of the filter
     assert mine.scheme != theirs.scheme
     with pytest.raises(InvalidInput, match="different schemas or federation secrets"):
-        pprl.match(mine, theirs, pprl.THRESHOLD)
+        pprl.match(mine, theirs, pprl.LINK_THRESHOLD)
 
 
 def test_wire_forms_round_trip() -> None:
@@ -187,9 +187,9 @@ def test_a_secret_must_be_32_bytes(secret: object) -> None:
 
 
 def test_encodings_of_different_lengths_or_bad_arguments_are_refused() -> None:
-    short = pprl.encode([PERSON], SECRET, pprl.Schema(pprl.DEFAULT.fields, length=512))
-    with pytest.raises(InvalidInput, match="512-bit"):
-        pprl.match(encode_one(PERSON), short, pprl.THRESHOLD)
+    short = pprl.encode([PERSON], SECRET, pprl.Schema(pprl.DEFAULT.fields, length=256))
+    with pytest.raises(InvalidInput, match="256-bit"):
+        pprl.match(encode_one(PERSON), short, pprl.LINK_THRESHOLD)
     with pytest.raises(InvalidInput, match="threshold"):
         pprl.match(short, short, 1.5)
     with pytest.raises(InvalidInput, match="top_k"):
@@ -222,6 +222,6 @@ def test_a_febrl4_sample_links_with_high_precision_and_recall() -> None:
 
     secret = pprl.new_secret()
     a, b = pprl.encode(records(left, rows_a), secret), pprl.encode(records(right, rows_b), secret)
-    found = {(rows_a[m.a_index], rows_b[m.b_index]) for m in pprl.match(a, b, pprl.THRESHOLD)}
+    found = {(rows_a[m.a_index], rows_b[m.b_index]) for m in pprl.match(a, b, pprl.LINK_THRESHOLD)}
     hits = len(found & set(true_pairs))
     assert hits / len(found) >= 0.99 and hits / len(true_pairs) >= 0.99
