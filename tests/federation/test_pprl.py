@@ -151,7 +151,8 @@ def test_pairs_above_agrees_with_the_full_matrix_across_blocks(
     rng = np.random.default_rng(7)
     a = pprl.Encodings(np.packbits(rng.random((37, 256)) < 0.3, axis=1), 256, b"s" * 16)
     b = pprl.Encodings(np.packbits(rng.random((23, 256)) < 0.3, axis=1), 256, b"s" * 16)
-    monkeypatch.setattr(pprl_match, "BLOCK_CELLS", 100)  # several blocks of rows
+    monkeypatch.setattr(pprl_match, "BLOCK_CELLS", 100)  # several blocks of rows of a
+    monkeypatch.setattr(pprl_match, "BANK_ROWS", 10)  # and of b
     threshold = float(np.quantile(pprl.dice(a, b), 0.9))  # some pairs exactly at it
     rows, cols, scores = pprl.pairs_above(a, b, threshold)
     expected = np.argwhere(pprl.dice(a, b) >= threshold)
@@ -186,7 +187,9 @@ def test_a_secret_must_be_32_bytes(secret: object) -> None:
         pprl.encode([PERSON], secret)  # type: ignore[arg-type]
 
 
-def test_encodings_of_different_lengths_or_bad_arguments_are_refused() -> None:
+def test_encodings_of_different_lengths_or_bad_arguments_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     short = pprl.encode([PERSON], SECRET, pprl.Schema(pprl.DEFAULT.fields, length=256))
     with pytest.raises(InvalidInput, match="256-bit"):
         pprl.match(encode_one(PERSON), short, pprl.LINK_THRESHOLD)
@@ -198,6 +201,9 @@ def test_encodings_of_different_lengths_or_bad_arguments_are_refused() -> None:
         pprl.Encodings(np.zeros((1, 10), np.uint8), 512, b"s" * 16)
     with pytest.raises(InvalidInput, match="multiple of 64"):
         pprl.Schema(pprl.DEFAULT.fields, length=1000)
+    monkeypatch.setattr(pprl_match, "DICE_MATRIX_CELLS", 3)
+    with pytest.raises(InvalidInput, match="use pairs_above"):
+        pprl.dice(pprl.encode([PERSON, PERSON], SECRET), pprl.encode([PERSON, PERSON], SECRET))
 
 
 def test_a_febrl4_sample_links_with_high_precision_and_recall() -> None:

@@ -3,8 +3,8 @@
 Dice of two filters is ``2 |A and B| / (|A| + |B|)``. The intersection counts of every pair in
 a block of rows are one float32 matrix product of the 0/1 bit matrices (exact: the counts are
 small integers), which BLAS computes far faster than popcounts of ANDed words, so no blocking
-is needed and none can lose a true match. Rows are taken in blocks so that memory stays near
-``block_rows x len(b)`` floats however large the inputs are.
+is needed and none can lose a true match. Both sides are taken in blocks, so that memory
+stays bounded however large the inputs are.
 
 :func:`match` links two files one to one with the greedy solver anonlink uses (best pair first,
 each record used at most once); :func:`candidates` answers a peer's "do you hold this person?"
@@ -21,7 +21,10 @@ from numpy.typing import NDArray
 from tipnet.errors import InvalidInput
 from tipnet.federation.pprl_encode import Encodings
 
-# Rows of a are taken in blocks of BLOCK_CELLS / len(b): 32 MiB of float32 margins per block.
+# The bank (b) is unpacked BANK_ROWS rows at a time (32 MiB of float32 at 512 bits), and rows
+# of a in blocks of BLOCK_CELLS / BANK_ROWS: 32 MiB of float32 margins per block.
+BANK_ROWS = 1 << 14
+DICE_MATRIX_CELLS = 50_000_000  # 400 MB of float64
 BLOCK_CELLS = 1 << 23
 # Margins are sums of up to ~2,000 small terms in float32; anything this close to the threshold
 # is rechecked exactly.
@@ -75,7 +78,7 @@ def candidates(
 def pairs_above(
     a: Encodings, b: Encodings, threshold: float
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
-    """Every pair (row of a, row of b, Dice) with Dice >= threshold, in row order.
+    """Every pair (row of a, row of b, Dice) with Dice >= threshold, in no particular order.
 
     Dice >= t is ``2 |A&B| - t |A| - t |B| >= 0``; two extra columns on each side make one
     matrix product compute that margin for every pair, so the only other pass over the block
@@ -83,22 +86,23 @@ def pairs_above(
     exact integer counts.
     """
     _check_comparable(a, b, threshold)
-    b_bits, b_counts = _unpacked(b)
-    b_side = np.hstack([b_bits, np.ones((len(b), 1), np.float32), b_counts[:, None]])
-    block = max(1, BLOCK_CELLS // max(1, len(b)))
     found = [_empty_pairs()]
-    for start in range(0, len(a), block):
-        a_bits, a_counts = _unpacked(a, start, start + block)
-        minus_t = np.float32(-threshold)
-        a_side = np.hstack(
-            [2 * a_bits, minus_t * a_counts[:, None], np.full((len(a_bits), 1), minus_t)]
-        )
-        rows, cols = np.nonzero(a_side @ b_side.T >= -_SLACK)
-        both = np.einsum("ij,ij->i", a_bits[rows], b_bits[cols]).astype(np.float64)
-        total = (a_counts[rows] + b_counts[cols]).astype(np.float64)
-        scores = np.divide(2 * both, total, out=np.zeros(len(rows)), where=total > 0)
-        keep = scores >= threshold
-        found.append((rows[keep] + start, cols[keep], scores[keep]))
+    for b_start in range(0, len(b), BANK_ROWS):
+        b_bits, b_counts = _unpacked(b, b_start, b_start + BANK_ROWS)
+        b_side = np.hstack([b_bits, np.ones((len(b_bits), 1), np.float32), b_counts[:, None]])
+        block = max(1, BLOCK_CELLS // len(b_bits))
+        for a_start in range(0, len(a), block):
+            a_bits, a_counts = _unpacked(a, a_start, a_start + block)
+            minus_t = np.float32(-threshold)
+            a_side = np.hstack(
+                [2 * a_bits, minus_t * a_counts[:, None], np.full((len(a_bits), 1), minus_t)]
+            )
+            rows, cols = np.nonzero(a_side @ b_side.T >= -_SLACK)
+            both = np.einsum("ij,ij->i", a_bits[rows], b_bits[cols]).astype(np.float64)
+            total = (a_counts[rows] + b_counts[cols]).astype(np.float64)
+            scores = np.divide(2 * both, total, out=np.zeros(len(rows)), where=total > 0)
+            keep = scores >= threshold
+            found.append((rows[keep] + a_start, cols[keep] + b_start, scores[keep]))
     return (
         np.concatenate([rows for rows, _, _ in found]),
         np.concatenate([cols for _, cols, _ in found]),
@@ -108,8 +112,12 @@ def pairs_above(
 
 def dice(a: Encodings, b: Encodings) -> NDArray[np.float64]:
     """The full matrix of Dice similarities (for small inputs and inspection; 0 where both
-    filters are empty)."""
+    filters are empty). Large inputs go through :func:`pairs_above` instead."""
     _check_comparable(a, b, 0.0)
+    if len(a) * len(b) > DICE_MATRIX_CELLS:
+        raise InvalidInput(
+            f"a {len(a)} x {len(b)} matrix is too large to return whole; use pairs_above"
+        )
     a_bits, a_counts = _unpacked(a)
     b_bits, b_counts = _unpacked(b)
     total = (a_counts[:, None] + b_counts[None, :]).astype(np.float64)
