@@ -11,6 +11,9 @@ bits, and Dice similarity of two filters tracks the similarity of the plaintext
 
 Positions are drawn independently from the HMAC output ("random hashing"), not by double
 hashing, whose linear pattern of positions is what published attacks on CLKs exploit.
+Hardening by XOR-folding (1,024 bits folded to 512) was measured on FEBRL4 and lost a little
+accuracy against plain 512-bit filters (best threshold-only F1 0.9971-0.9976 against
+0.9975-0.9978); balancing doubles the filter and so the matching cost; neither is used.
 """
 
 from __future__ import annotations
@@ -342,7 +345,8 @@ def _qgram_ids(texts: list[str], q: int) -> tuple[NDArray[np.intp], NDArray[np.i
     pad = "_" * (q - 1)
     padded = [pad + text + pad if text else "" for text in texts]
     lengths = np.fromiter(map(len, padded), dtype=np.intp, count=len(padded))
-    points = np.frombuffer("".join(padded).encode("utf-32-le"), dtype="<u4").astype(np.int64)
+    text = "".join(padded).encode("utf-32-le", errors="surrogatepass")
+    points = np.frombuffer(text, dtype="<u4").astype(np.int64)
     owner = np.repeat(np.arange(len(padded), dtype=np.intp), lengths)
     starts = np.arange(max(0, len(points) - q + 1))
     ids = points[starts]
