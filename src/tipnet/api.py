@@ -41,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     from tipnet.cases.routes import router as cases_router
     from tipnet.detect.routes import router as detect_router
+    from tipnet.federation import runtime as federation
     from tipnet.federation.api_routes import router as federation_api_router
     from tipnet.reports.routes import router as reports_router
     from tipnet.system_routes import router as system_router
@@ -49,7 +50,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with federation.background(app):
+            yield
         app.state.intake_writer.close()
         app.state.engine.dispose()
 
@@ -74,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (system_router, reports_router, cases_router, detect_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(federation_api_router, prefix=API_PREFIX)
+    federation.install(app)  # signed /federation/v1 routes, for peers only
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

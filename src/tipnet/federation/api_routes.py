@@ -6,17 +6,30 @@ route; what nodes say to each other is in :mod:`tipnet.federation.routes`."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
 from tipnet.deps import KeyringDep, Requires, SessionDep
-from tipnet.federation import node, peers
-from tipnet.federation.schemas import NodeInit, NodeRead, PeerCreate, PeerRead, PeerUpdate
+from tipnet.federation import hits, node, peers, sharing
+from tipnet.federation.context import FederationContext
+from tipnet.federation.schemas import (
+    DistributionRead,
+    DistributionSet,
+    NodeInit,
+    NodeRead,
+    PeerCreate,
+    PeerRead,
+    PeerUpdate,
+    QueryResult,
+    SelectorQuery,
+    SyncOutcome,
+)
 
-router = APIRouter(prefix="/federation", tags=["federation"])
+router = APIRouter(tags=["federation"])
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such peer."}}
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -26,14 +39,17 @@ Admin = Annotated[Principal, Depends(Requires(Permission.ADMIN))]
 PeerId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Peer id, from GET /peers.")]
 
 
-@router.get("/node", response_model=NodeRead, responses=CONFLICT)
+@router.get("/federation/node", response_model=NodeRead, responses=CONFLICT)
 def read_node(session: SessionDep, keyring: KeyringDep, _principal: Admin) -> NodeRead:
     """This node's identity and the signed descriptor to hand to peers."""
     return _node_read(node.descriptor(session=session, keyring=keyring))
 
 
 @router.post(
-    "/node", response_model=NodeRead, status_code=status.HTTP_201_CREATED, responses=CONFLICT
+    "/federation/node",
+    response_model=NodeRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=CONFLICT,
 )
 def init_node(
     init: NodeInit, session: SessionDep, keyring: KeyringDep, principal: Admin
@@ -50,13 +66,16 @@ def init_node(
     return _node_read(descriptor)
 
 
-@router.get("/peers", response_model=list[PeerRead])
+@router.get("/federation/peers", response_model=list[PeerRead])
 def list_peers(session: SessionDep, _principal: Admin, include_removed: bool = False) -> Any:
     return peers.list_peers(session=session, include_removed=include_removed)
 
 
 @router.post(
-    "/peers", response_model=PeerRead, status_code=status.HTTP_201_CREATED, responses=CONFLICT
+    "/federation/peers",
+    response_model=PeerRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=CONFLICT,
 )
 def add_peer(create: PeerCreate, response: Response, session: SessionDep, principal: Admin) -> Any:
     """Register a peer from its descriptor with a sharing agreement (what it may ask here)."""
@@ -72,7 +91,7 @@ def add_peer(create: PeerCreate, response: Response, session: SessionDep, princi
     return peer
 
 
-@router.patch("/peers/{peer_id}", response_model=PeerRead, responses=NOT_FOUND)
+@router.patch("/federation/peers/{peer_id}", response_model=PeerRead, responses=NOT_FOUND)
 def update_peer(peer_id: PeerId, update: PeerUpdate, session: SessionDep, principal: Admin) -> Any:
     """Change a peer's agreement; fields left out stay as they are."""
     return peers.update_agreement(
@@ -85,10 +104,77 @@ def update_peer(peer_id: PeerId, update: PeerUpdate, session: SessionDep, princi
     )
 
 
-@router.delete("/peers/{peer_id}", response_model=PeerRead, responses=NOT_FOUND)
+@router.delete("/federation/peers/{peer_id}", response_model=PeerRead, responses=NOT_FOUND)
 def remove_peer(peer_id: PeerId, session: SessionDep, principal: Admin) -> Any:
     """Stop trusting a peer; its history stays."""
     return peers.remove_peer(session=session, peer_id=peer_id, actor=principal.actor)
+
+
+@router.put(
+    "/reports/{report_id}/distribution",
+    response_model=DistributionRead,
+    responses={404: {"description": "No such report or peer."}, **CONFLICT},
+)
+def set_distribution(
+    report_id: uuid.UUID,
+    change: DistributionSet,
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(Requires(Permission.FEDERATION_SHARE))],
+) -> Any:
+    """Who may match this report: only this node (`local`, the default), the named `peers`,
+    or the whole `federation`. Peers only ever learn hit/no-hit and an opaque reference."""
+    ctx = _context(request)
+    [result] = sharing.set_distribution(
+        session=session,
+        keyring=ctx.keyring,
+        local=ctx.local,
+        report_ids=[report_id],
+        level=change.level,
+        peer_node_ids=change.peers,
+        actor=principal.actor,
+    )
+    return result
+
+
+@router.get(
+    "/reports/{report_id}/distribution",
+    response_model=DistributionRead,
+    responses={404: {"description": "No such report."}},
+)
+def read_distribution(
+    report_id: uuid.UUID,
+    session: SessionDep,
+    _principal: Annotated[Principal, Depends(Requires(Permission.FEDERATION_SHARE))],
+) -> Any:
+    return sharing.read_distribution(session=session, report_id=report_id)
+
+
+@router.post("/federation/queries", response_model=QueryResult, responses=CONFLICT)
+async def query_peers(
+    query: SelectorQuery,
+    request: Request,
+    principal: Annotated[Principal, Depends(Requires(Permission.FEDERATION_QUERY))],
+) -> Any:
+    """Ask every peer, privately, which of these selectors it holds (up to 10,000 of one
+    kind). Only blinded values leave this node; a peer learns how many were asked, nothing
+    else. Hits come with the peer's opaque reference, to cite in a cooperation request. A peer
+    that does not answer is listed with its status, and the result is marked `partial`."""
+    return await hits.query_selectors(_context(request), query, actor=principal.actor)
+
+
+@router.post("/federation/sync", response_model=list[SyncOutcome], responses=CONFLICT)
+async def sync_feeds(
+    request: Request,
+    principal: Annotated[Principal, Depends(Requires(Permission.FEDERATION_QUERY))],
+) -> Any:
+    """Bring this node's copies of the peers' feeds up to date now (queries also do it)."""
+    return await hits.sync_all(_context(request), actor=principal.actor)
+
+
+def _context(request: Request) -> FederationContext:
+    ctx: FederationContext = request.app.state.federation
+    return ctx
 
 
 def _node_read(descriptor: Any) -> NodeRead:

@@ -198,7 +198,7 @@ class DatabaseReplayGuard:
         return not inserted
 
 
-def mark_synced(*, session: Session, peer_id: int, cursor: int, epoch: str) -> None:
+def mark_synced(*, session: Session, peer_id: int, cursor: int, epoch: str | None) -> None:
     session.execute(
         update(Peer)
         .where(Peer.id == peer_id)

@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     StringConstraints,
     WithJsonSchema,
 )
@@ -76,18 +77,22 @@ def _base64_of(length: int | None, max_chars: int) -> Any:
     """Validator and schema of base64 text decoded to ``length`` bytes (any length if None)."""
 
     def decode(value: object) -> bytes:
-        if not isinstance(value, str) or len(value) > max_chars:
+        if isinstance(value, bytes):  # built in Python rather than read from JSON
+            raw = value
+        elif not isinstance(value, str) or len(value) > max_chars:
             raise ValueError(f"must be base64 text of at most {max_chars} characters")
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise ValueError("not standard base64 (A-Z a-z 0-9 + / with = padding)") from error
+        else:
+            try:
+                raw = base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError) as error:
+                raise ValueError("not standard base64 (A-Z a-z 0-9 + / with = padding)") from error
         if length is not None and len(raw) != length:
             raise ValueError(f"must decode to {length} bytes, not {len(raw)}")
         return raw
 
     schema = {"type": "string", "format": "byte", "maxLength": max_chars}
-    return (BeforeValidator(decode), WithJsonSchema(schema))
+    encode = PlainSerializer(lambda raw: base64.b64encode(raw).decode("ascii"), return_type=str)
+    return (BeforeValidator(decode), encode, WithJsonSchema(schema))
 
 
 Text = Annotated[
@@ -351,7 +356,7 @@ class EvaluateRequest(Strict):
 
 class EvaluateResponse(BaseModel):
     kind: str
-    elements: list[str]
+    elements: list[Element] = Field(max_length=MAX_BATCH)
 
 
 class PersonMatchRequest(Strict):

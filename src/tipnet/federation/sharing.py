@@ -1,0 +1,366 @@
+"""What this node shares, and with whom: distribution levels per report, the entries they
+publish under opaque references, the feed peers sync, and the admission of OPRF evaluations.
+Plain functions, no HTTP.
+
+Setting a report's level withdraws what it published before and publishes anew, under fresh
+references: an entry's audience never changes after a peer has seen it, so a peer's copy is
+kept right by adds and removals alone. Each add and each removal takes the next number of one
+counter (:class:`FeedSequence`), locked until commit, so the numbers become visible in order
+and a peer that synced up to N has every change up to N.
+
+What an entry holds: for a selector, its OPRF token under the kind's key (the owner computes
+it; a peer can only get its own selectors' tokens, one online evaluation each); for an image,
+its PDQ hash (industry shares those as they are); for a person, a CLK that is never sent,
+only compared with the CLKs a peer sends.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from tipnet.audit import service as audit
+from tipnet.audit.service import Actor
+from tipnet.crypto import Keyring
+from tipnet.db import utcnow
+from tipnet.errors import InvalidInput, PermissionDenied
+from tipnet.federation import oprf, peers
+from tipnet.federation.models import (
+    SEQUENCE_ID,
+    Distribution,
+    DistributionPeer,
+    FeedSequence,
+    Peer,
+    SharedEntry,
+)
+from tipnet.federation.node import LocalIdentity
+from tipnet.federation.schemas import (
+    IMAGE_KIND,
+    SELECTOR_KINDS,
+    DistributionRead,
+    FeedEntry,
+    FeedPage,
+    Level,
+)
+from tipnet.identifiers.models import Identifier
+from tipnet.identifiers.service import VALUE_CONTEXT
+from tipnet.reports import service as reports
+from tipnet.reports.models import ReportFile
+
+MIN_PDQ_QUALITY = 50  # below this, PDQ hashes of different images collide too often
+REFERENCE_BYTES = 16
+
+
+def selector_input(kind: str, value: str) -> bytes:
+    """The OPRF input of a normalised selector: its kind in front, so that equal text of two
+    kinds never matches. Owner and querier must build it the same way."""
+    return f"{kind}:{value}".encode()
+
+
+def set_distribution(
+    *,
+    session: Session,
+    keyring: Keyring,
+    local: LocalIdentity,
+    report_ids: Sequence[uuid.UUID],
+    level: Level,
+    peer_node_ids: Sequence[str],
+    actor: Actor,
+) -> list[DistributionRead]:
+    """Set who may match each report, and publish (or withdraw) its entries accordingly."""
+    audience = _audience(session, level, peer_node_ids)
+    for report_id in report_ids:
+        reports.require_report(session=session, report_id=report_id)
+    counter = _locked_counter(session)
+    results = []
+    for report_id in report_ids:
+        _withdraw_current(session, counter, report_id)
+        if level is not Level.LOCAL:
+            _publish(session, keyring, local, counter, report_id, level, audience, actor)
+        session.flush()
+        result = read_distribution(session=session, report_id=report_id)
+        audit.record(
+            session=session,
+            actor=actor,
+            action="federation.distribution",
+            object_type="report",
+            object_id=str(report_id),
+            details={"level": level.value, "peers": result.peers, "shared": result.shared},
+        )
+        results.append(result)
+    session.execute(
+        update(FeedSequence).where(FeedSequence.id == SEQUENCE_ID).values(value=counter.value)
+    )
+    return results
+
+
+def read_distribution(*, session: Session, report_id: uuid.UUID) -> DistributionRead:
+    reports.require_report(session=session, report_id=report_id)
+    current = _current(session, report_id)
+    if current is None:
+        return DistributionRead(
+            report_id=report_id, level=Level.LOCAL, peers=[], shared={}, set_by=None, set_at=None
+        )
+    named = session.scalars(
+        select(Peer.key_id)
+        .join(DistributionPeer, DistributionPeer.peer_id == Peer.id)
+        .where(DistributionPeer.distribution_id == current.id)
+        .order_by(Peer.key_id)
+    ).all()
+    counts = session.execute(
+        select(SharedEntry.kind, func.count())
+        .where(SharedEntry.distribution_id == current.id)
+        .group_by(SharedEntry.kind)
+    ).all()
+    return DistributionRead(
+        report_id=report_id,
+        level=Level(current.level),
+        peers=list(named),
+        shared={str(kind): int(count) for kind, count in counts},
+        set_by=current.set_by,
+        set_at=current.set_at,
+    )
+
+
+def feed_epoch(local: LocalIdentity, kinds: Iterable[str], image_lists: bool) -> str:
+    """Names what a peer's copy of our feed was built under; when it changes (a new agreement),
+    the peer drops its copy and syncs from 0."""
+    text = f"{local.node_id}|{','.join(sorted(kinds))}|{image_lists}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def feed_page(
+    *,
+    session: Session,
+    local: LocalIdentity,
+    peer_id: int,
+    kinds: frozenset[str],
+    image_lists: bool,
+    since: int,
+    limit: int,
+) -> FeedPage:
+    """What the peer may see that changed after ``since``: adds and removals in order."""
+    upto = session.scalar(select(FeedSequence.value).where(FeedSequence.id == SEQUENCE_ID)) or 0
+    if since > upto:
+        raise InvalidInput(f"since={since} is ahead of this feed (at {upto}): sync from 0")
+    visible_kinds = sorted(k for k in kinds if k in SELECTOR_KINDS) + (
+        [IMAGE_KIND] if image_lists else []
+    )
+    seen = _visible_to(peer_id, visible_kinds)
+    added = session.execute(
+        seen.add_columns(SharedEntry.added_seq)
+        .where(SharedEntry.added_seq > since, SharedEntry.added_seq <= upto)
+        .order_by(SharedEntry.added_seq)
+        .limit(limit)
+    ).all()
+    removed = session.execute(
+        seen.add_columns(SharedEntry.removed_seq)
+        .where(SharedEntry.removed_seq > since, SharedEntry.removed_seq <= upto)
+        .order_by(SharedEntry.removed_seq)
+        .limit(limit)
+    ).all()
+    events = sorted(
+        [(row[-1], "add", row[0]) for row in added]
+        + [(row[-1], "remove", row[0]) for row in removed],
+        key=lambda event: event[0],
+    )[:limit]
+    more = len(events) == limit
+    return FeedPage(
+        epoch=feed_epoch(local, kinds, image_lists),
+        since=since,
+        next=events[-1][0] if more else upto,
+        more=more,
+        adds=[_feed_entry(entry) for _, op, entry in events if op == "add"],
+        removes=[entry.reference for _, op, entry in events if op == "remove"],
+    )
+
+
+def audit_feed_read(*, session: Session, actor: Actor, page: FeedPage) -> None:
+    audit.record(
+        session=session,
+        actor=actor,
+        action="federation.feed",
+        object_type="feed",
+        details={
+            "since": page.since,
+            "next": page.next,
+            "adds": len(page.adds),
+            "removes": len(page.removes),
+        },
+    )
+
+
+def admit_evaluation(
+    *, session: Session, peer_id: int, kinds: frozenset[str], kind: str, count: int, actor: Actor
+) -> None:
+    """Let a peer have ``count`` elements evaluated under ``kind``'s key, or refuse: the kind
+    must be in its agreement and the count within its hourly limit. Audited (count only)."""
+    if kind not in kinds:
+        raise PermissionDenied(
+            f"your agreement with this node does not cover '{kind}' "
+            f"(it covers: {', '.join(sorted(kinds)) or 'nothing'})"
+        )
+    peer = peers.require_peer(session=session, peer_id=peer_id, active=True)
+    left = peers.charge(session=session, peer=peer, elements=count)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="federation.oprf.evaluate",
+        object_type="peer",
+        object_id=peer.key_id,
+        details={"kind": kind, "count": count, "left_this_hour": left},
+    )
+
+
+def resolve_reference(*, session: Session, reference: str, peer_id: int) -> SharedEntry | None:
+    """The entry a peer cites, if that peer could have seen it (withdrawn ones included: the
+    peer may have had a hit before the withdrawal)."""
+    entry = session.scalar(select(SharedEntry).where(SharedEntry.reference == reference))
+    if entry is None:
+        return None
+    distribution = session.get(Distribution, entry.distribution_id)
+    if distribution is None:
+        return None
+    if distribution.level == Level.FEDERATION.value:
+        return entry
+    named = session.get(DistributionPeer, (distribution.id, peer_id))
+    return entry if named is not None else None
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+class _Counter:
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def next(self) -> int:
+        self.value += 1
+        return self.value
+
+
+def _locked_counter(session: Session) -> _Counter:
+    value = session.scalar(
+        select(FeedSequence.value).where(FeedSequence.id == SEQUENCE_ID).with_for_update()
+    )
+    return _Counter(int(value or 0))
+
+
+def _audience(session: Session, level: Level, node_ids: Sequence[str]) -> list[Peer]:
+    if level is not Level.PEERS:
+        if node_ids:
+            raise InvalidInput("name peers only with level 'peers'")
+        return []
+    if not node_ids:
+        raise InvalidInput("level 'peers' needs at least one peer's node id")
+    return [
+        peers.find_peer(session=session, node_id=node_id) for node_id in dict.fromkeys(node_ids)
+    ]
+
+
+def _current(session: Session, report_id: uuid.UUID) -> Distribution | None:
+    return session.scalar(
+        select(Distribution).where(
+            Distribution.report_id == report_id, Distribution.withdrawn_at.is_(None)
+        )
+    )
+
+
+def _withdraw_current(session: Session, counter: _Counter, report_id: uuid.UUID) -> None:
+    current = _current(session, report_id)
+    if current is None:
+        return
+    current.withdrawn_at = utcnow()
+    entries = session.scalars(
+        select(SharedEntry)
+        .where(SharedEntry.distribution_id == current.id, SharedEntry.removed_seq.is_(None))
+        .order_by(SharedEntry.id)
+    ).all()
+    for entry in entries:
+        entry.removed_seq = counter.next()
+
+
+def _publish(
+    session: Session,
+    keyring: Keyring,
+    local: LocalIdentity,
+    counter: _Counter,
+    report_id: uuid.UUID,
+    level: Level,
+    audience: Sequence[Peer],
+    actor: Actor,
+) -> None:
+    distribution = Distribution(report_id=report_id, level=level.value, set_by=actor.name)
+    session.add(distribution)
+    session.flush()
+    session.add_all(
+        DistributionPeer(distribution_id=distribution.id, peer_id=p.id) for p in audience
+    )
+    for kind, value, source_id in _entries_of(session, keyring, local, report_id):
+        session.add(
+            SharedEntry(
+                distribution_id=distribution.id,
+                kind=kind,
+                value=value,
+                reference=secrets.token_hex(REFERENCE_BYTES),
+                source_id=source_id,
+                added_seq=counter.next(),
+            )
+        )
+
+
+def _entries_of(
+    session: Session, keyring: Keyring, local: LocalIdentity, report_id: uuid.UUID
+) -> list[tuple[str, bytes, int]]:
+    """(kind, value, source row id) of everything the report can share, once each."""
+    selectors: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in session.scalars(
+        select(Identifier).where(Identifier.report_id == report_id).order_by(Identifier.id)
+    ):
+        value = keyring.decrypt(row.value_enc, context=VALUE_CONTEXT)
+        selectors[row.kind].setdefault(value, row.id)
+    entries: list[tuple[str, bytes, int]] = []
+    for kind, found in selectors.items():
+        inputs = [selector_input(kind, value) for value in found]
+        tokens = oprf.owner_tokens(local.oprf_key(kind), inputs)
+        entries += [(kind, t, source) for t, source in zip(tokens, found.values(), strict=True)]
+    images: dict[bytes, int] = {}
+    for file in session.scalars(
+        select(ReportFile).where(ReportFile.report_id == report_id).order_by(ReportFile.id)
+    ):
+        if file.pdq and (file.pdq_quality or 0) >= MIN_PDQ_QUALITY:
+            images.setdefault(bytes.fromhex(file.pdq), file.id)
+    entries += [(IMAGE_KIND, pdq, source) for pdq, source in images.items()]
+    return entries
+
+
+def _visible_to(peer_id: int, kinds: Sequence[str]) -> Select[Any]:
+    """Entries of ``kinds`` whose distribution reaches the peer."""
+    named = exists().where(
+        and_(
+            DistributionPeer.distribution_id == Distribution.id,
+            DistributionPeer.peer_id == peer_id,
+        )
+    )
+    return (
+        select(SharedEntry)
+        .join(Distribution, Distribution.id == SharedEntry.distribution_id)
+        .where(
+            SharedEntry.kind.in_(kinds),
+            or_(Distribution.level == Level.FEDERATION.value, named),
+        )
+    )
+
+
+def _feed_entry(entry: SharedEntry) -> FeedEntry:
+    return FeedEntry(
+        kind=entry.kind, value=base64.b64encode(entry.value).decode(), reference=entry.reference
+    )
