@@ -48,6 +48,13 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/reports/{report_id}/distribution"): frozenset({INVESTIGATOR}),
     ("POST", "/api/v1/federation/queries"): frozenset({INVESTIGATOR}),
     ("POST", "/api/v1/federation/sync"): frozenset({INVESTIGATOR}),
+    ("POST", "/api/v1/federation/cooperation-requests"): frozenset({INVESTIGATOR}),
+    ("GET", "/api/v1/federation/cooperation-requests"): frozenset({INVESTIGATOR}),
+    ("GET", "/api/v1/federation/cooperation-requests/{cooperation_id}"): frozenset({INVESTIGATOR}),
+    ("POST", "/api/v1/federation/cooperation-requests/{cooperation_id}/decision"): frozenset(
+        {INVESTIGATOR}
+    ),
+    ("GET", "/api/v1/federation/outbox"): frozenset({ADMIN}),
 }
 
 
@@ -67,7 +74,7 @@ def _api_routes(node: Node) -> list[tuple[str, str, dict[str, object]]]:
 def _concrete(path: str) -> str:
     for name in ("report_id", "case_id", "network_id", "comment_id", "victim_id", "perpetrator_id"):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
-    return path.replace("{peer_id}", "1")
+    return path.replace("{peer_id}", "1").replace("{cooperation_id}", str(uuid.uuid4()))
 
 
 def _declares_auth(operation: dict[str, object]) -> bool:

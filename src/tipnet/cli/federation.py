@@ -3,15 +3,20 @@ their agreements, and the federation's queries, feed sync and outbox delivery.""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from tipnet.cli.common import cli_actor, console, context, friendly_errors
-from tipnet.federation import node, peers
-from tipnet.federation.schemas import AGREEMENT_KINDS
+from tipnet.cli.common import Context, cli_actor, console, context, errors, friendly_errors
+from tipnet.errors import InvalidInput
+from tipnet.federation import hits, node, outbox, peers, sharing
+from tipnet.federation.context import FederationContext
+from tipnet.federation.schemas import AGREEMENT_KINDS, Level, SelectorQuery
+from tipnet.identifiers.selectors import SelectorKind
 
 node_app = typer.Typer(help="This node's federation identity.", no_args_is_help=True)
 peers_app = typer.Typer(help="Peers and their sharing agreements.", no_args_is_help=True)
@@ -153,3 +158,124 @@ def remove(peer_id: int = typer.Argument(..., help="Peer id, from `tipnet peers 
     with ctx.transaction() as session:
         peer = peers.remove_peer(session=session, peer_id=peer_id, actor=cli_actor())
     console.print(f"peer {peer.id} {peer.node_id} ({peer.name}) removed")
+
+
+@federation_app.command("share")
+@friendly_errors
+def share(
+    report_ids: list[str] = typer.Argument(..., help="Report ids."),
+    level: Level = typer.Option(..., help="local (this node only), peers, or federation."),
+    peer: list[str] = typer.Option([], help="Node id of a peer that may match (level peers)."),
+) -> None:
+    """Set who may match these reports, and publish or withdraw their entries."""
+    ctx = context()
+    with ctx.transaction() as session:
+        results = sharing.set_distribution(
+            session=session,
+            keyring=ctx.keyring,
+            local=node.load(session=session, keyring=ctx.keyring),
+            report_ids=[_report_id(text) for text in report_ids],
+            level=level,
+            peer_node_ids=peer,
+            actor=cli_actor(),
+        )
+    for result in results:
+        shared = ", ".join(f"{count} {kind}" for kind, count in sorted(result.shared.items()))
+        console.print(f"{result.report_id}: {result.level.value} ({shared or 'nothing shared'})")
+
+
+@federation_app.command("query")
+@friendly_errors
+def query(
+    values: list[str] = typer.Argument(..., help="Selectors to look for (up to 10,000)."),
+    kind: SelectorKind = typer.Option(..., help="What the values are."),
+    country: str | None = typer.Option(None, help="Country to read national phone numbers in."),
+    platform: str | None = typer.Option(None, help="Platform of handles."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Ask every peer, privately, which of these selectors it holds. Only blinded values leave
+    this node; hits come with the peer's reference for a cooperation request."""
+    ctx = context()
+    request = SelectorQuery.model_validate(
+        {"kind": kind, "values": values, "country": country, "platform": platform}
+    )
+    result = asyncio.run(hits.query_selectors(_federation(ctx), request, actor=cli_actor()))
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    for rejected in result.rejected:
+        errors.print(f"[yellow]not asked:[/yellow] {rejected.value!r}: {rejected.message}")
+    table = Table("peer", "country", "status", "selector", "reference")
+    for outcome in result.peers:
+        rows = [(hit.value, hit.reference) for hit in outcome.hits] or [("", outcome.detail or "")]
+        for value, reference in rows:
+            table.add_row(outcome.node_id, outcome.country, outcome.status, value, reference)
+    console.print(table)
+    if result.partial:
+        console.print("[yellow]partial results:[/yellow] some peers did not answer (see status)")
+
+
+@federation_app.command("sync")
+@friendly_errors
+def sync() -> None:
+    """Bring this node's copies of the peers' feeds up to date."""
+    ctx = context()
+    outcomes = asyncio.run(hits.sync_all(_federation(ctx), actor=cli_actor()))
+    for outcome in outcomes:
+        detail = f": {outcome.detail}" if outcome.detail else ""
+        console.print(
+            f"{outcome.node_id} {outcome.status}: +{outcome.added} -{outcome.removed}, "
+            f"{outcome.entries} entries{detail}"
+        )
+
+
+@federation_app.command("deliver")
+@friendly_errors
+def deliver(
+    loop: bool = typer.Option(False, help="Keep delivering until interrupted."),
+    now: bool = typer.Option(False, help="Retry every pending message now, not when due."),
+    interval: float = typer.Option(2.0, help="Seconds between rounds with --loop."),
+) -> None:
+    """Deliver the outbox (cooperation requests and answers) to peers. `tipnet serve` does it
+    in the background too; this is for nodes run without it, or to retry now."""
+    ctx = context()
+    federation = _federation(ctx)
+    if loop:
+        asyncio.run(outbox.run(federation, asyncio.Event(), interval))
+        return
+    report = asyncio.run(outbox.deliver_due(federation, now_all=now))
+    console.print(
+        f"delivered {report.delivered}, will retry {report.retrying}, failed {report.failed}"
+    )
+
+
+@federation_app.command("outbox")
+@friendly_errors
+def show_outbox(pending: bool = typer.Option(False, help="Only undelivered messages.")) -> None:
+    """Messages to peers and their delivery state."""
+    ctx = context()
+    with ctx.session_factory() as session:
+        messages = outbox.list_messages(session=session, pending_only=pending)
+    table = Table("message", "peer", "kind", "attempts", "delivered", "failed", "last error")
+    for message in messages:
+        table.add_row(
+            str(message.message_id),
+            message.peer,
+            message.kind,
+            str(message.attempts),
+            f"{message.delivered_at:%Y-%m-%d %H:%M:%S}" if message.delivered_at else "",
+            f"{message.failed_at:%Y-%m-%d %H:%M:%S}" if message.failed_at else "",
+            message.last_error or "",
+        )
+    console.print(table)
+
+
+def _federation(ctx: Context) -> FederationContext:
+    return FederationContext.of(ctx.session_factory, ctx.keyring)
+
+
+def _report_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a report id (a UUID)") from None

@@ -9,18 +9,24 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response, status
 
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
-from tipnet.deps import KeyringDep, Requires, SessionDep
-from tipnet.federation import hits, node, peers, sharing
+from tipnet.deps import KeyringDep, PageLimit, PageOffset, Requires, SessionDep
+from tipnet.federation import cooperation, hits, node, outbox, peers, runtime, sharing
 from tipnet.federation.context import FederationContext
 from tipnet.federation.schemas import (
+    CooperationCreate,
+    CooperationDecision,
+    CooperationRead,
+    CooperationSummary,
+    Direction,
     DistributionRead,
     DistributionSet,
     NodeInit,
     NodeRead,
+    OutboxRead,
     PeerCreate,
     PeerRead,
     PeerUpdate,
@@ -36,6 +42,7 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "Already done, or the node has no identity yet."}
 }
 Admin = Annotated[Principal, Depends(Requires(Permission.ADMIN))]
+Cooperator = Annotated[Principal, Depends(Requires(Permission.FEDERATION_COOPERATE))]
 PeerId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Peer id, from GET /peers.")]
 
 
@@ -170,6 +177,100 @@ async def sync_feeds(
 ) -> Any:
     """Bring this node's copies of the peers' feeds up to date now (queries also do it)."""
     return await hits.sync_all(_context(request), actor=principal.actor)
+
+
+@router.post(
+    "/federation/cooperation-requests",
+    response_model=CooperationRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={404: {"description": "No such peer."}},
+)
+def file_cooperation_request(
+    create: CooperationCreate,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    session: SessionDep,
+    keyring: KeyringDep,
+    principal: Cooperator,
+) -> Any:
+    """Ask a peer for the data behind a hit's reference (purpose, legal basis, urgency, the
+    fields wanted). It is queued and delivered to the peer, retried until it arrives; an
+    investigator there approves or refuses it, and the answer comes back the same way."""
+    filed = cooperation.file_request(
+        session=session, keyring=keyring, create=create, actor=principal.actor
+    )
+    background.add_task(runtime.wake, request.app)  # runs after the commit
+    response.headers["Location"] = f"/api/v1/federation/cooperation-requests/{filed.id}"
+    return filed
+
+
+@router.get("/federation/cooperation-requests", response_model=list[CooperationSummary])
+def list_cooperation_requests(
+    session: SessionDep,
+    _principal: Cooperator,
+    direction: Annotated[Direction | None, Query()] = None,
+    status_filter: Annotated[
+        str | None, Query(alias="status", pattern="^(queued|sent|pending|approved|refused|failed)$")
+    ] = None,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
+) -> Any:
+    """Requests sent and received, newest first (without purposes or released data)."""
+    return cooperation.list_requests(
+        session=session,
+        direction=direction.value if direction else None,
+        status=status_filter,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/federation/cooperation-requests/{cooperation_id}",
+    response_model=CooperationRead,
+    responses={404: {"description": "No such request."}},
+)
+def read_cooperation_request(
+    cooperation_id: uuid.UUID, session: SessionDep, keyring: KeyringDep, principal: Cooperator
+) -> Any:
+    """One request in full, with the data released (if any), decrypted; the read is audited."""
+    return cooperation.read_request(
+        session=session, keyring=keyring, cooperation_id=cooperation_id, actor=principal.actor
+    )
+
+
+@router.post(
+    "/federation/cooperation-requests/{cooperation_id}/decision",
+    response_model=CooperationRead,
+    responses={404: {"description": "No such request."}, **CONFLICT},
+)
+def decide_cooperation_request(
+    cooperation_id: uuid.UUID,
+    decision: CooperationDecision,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    keyring: KeyringDep,
+    principal: Cooperator,
+) -> Any:
+    """Approve or refuse a request a peer sent. Approving releases the chosen fields of the
+    referenced report (among those asked) to that peer, decrypted."""
+    decided = cooperation.decide(
+        session=session,
+        keyring=keyring,
+        cooperation_id=cooperation_id,
+        decision=decision,
+        actor=principal.actor,
+    )
+    background.add_task(runtime.wake, request.app)
+    return decided
+
+
+@router.get("/federation/outbox", response_model=list[OutboxRead])
+def list_outbox(session: SessionDep, _principal: Admin, pending: bool = False) -> Any:
+    """Messages to peers, newest first, with their delivery state (no contents)."""
+    return outbox.list_messages(session=session, pending_only=pending)
 
 
 def _context(request: Request) -> FederationContext:

@@ -108,12 +108,16 @@ class FederationClient:
         path: str,
         answer: type[ResponseT],
         *,
-        body: BaseModel | None = None,
+        body: BaseModel | bytes | None = None,
         params: Mapping[str, str | int] | None = None,
         timeout: float | None = None,
     ) -> ResponseT:
-        """Send a signed request and return the peer's verified answer as ``answer``."""
-        content = body.model_dump_json().encode() if body is not None else b""
+        """Send a signed request and return the peer's verified answer as ``answer``. ``body``
+        is a model, or JSON already serialised (an outbox message as it was stored)."""
+        if isinstance(body, BaseModel):
+            content = body.model_dump_json().encode()
+        else:
+            content = body or b""
         url = peer.url + path + (f"?{urlencode(params)}" if params else "")
         for attempt in range(self._retries + 1):
             try:

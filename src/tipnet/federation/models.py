@@ -198,6 +198,8 @@ class OutboxMessage(Base):
     message_id: Mapped[uuid.UUID] = mapped_column(unique=True)
     peer_id: Mapped[int] = mapped_column(ForeignKey("federation_peers.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
+    # The cooperation request the message is about, whose status follows its delivery.
+    subject_id: Mapped[uuid.UUID | None] = mapped_column()
     payload_enc: Mapped[bytes] = mapped_column(Bytes)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -158,7 +158,7 @@ def charge(*, session: Session, peer: Peer, elements: int, now: float | None = N
     counted). Returns what is left in the window."""
     moment = int(time.time() if now is None else now)
     window = moment - moment % RATE_WINDOW_SECONDS
-    _insert_ignoring_duplicate(session, RateUsage, {"peer_id": peer.id, "window_start": window})
+    insert_ignoring_duplicate(session, RateUsage, {"peer_id": peer.id, "window_start": window})
     usage = session.scalars(
         select(RateUsage)
         .where(RateUsage.peer_id == peer.id, RateUsage.window_start == window)
@@ -192,7 +192,7 @@ class DatabaseReplayGuard:
     def seen(self, key_id: str, nonce: str, *, now: int, keep_until: int) -> bool:
         row = {"key_id": key_id[:128], "nonce": nonce[:128], "keep_until": keep_until}
         with self._session_factory() as session, session.begin():
-            inserted = _insert_ignoring_duplicate(session, SeenNonce, row)
+            inserted = insert_ignoring_duplicate(session, SeenNonce, row)
             if inserted and random.randrange(PURGE_ONE_IN) == 0:
                 session.execute(delete(SeenNonce).where(SeenNonce.keep_until < now))
         return not inserted
@@ -206,7 +206,7 @@ def mark_synced(*, session: Session, peer_id: int, cursor: int, epoch: str | Non
     )
 
 
-def _insert_ignoring_duplicate(session: Session, model: Any, row: dict[str, Any]) -> bool:
+def insert_ignoring_duplicate(session: Session, model: Any, row: dict[str, Any]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True if the row was new."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert

@@ -16,14 +16,17 @@ from starlette.concurrency import run_in_threadpool
 
 from tipnet.db import transaction
 from tipnet.errors import TipnetError
-from tipnet.federation import oprf, sharing
+from tipnet.federation import cooperation, oprf, sharing
 from tipnet.federation.context import FederationContext
 from tipnet.federation.inbound import SIGNED_PREFIX, InboundContext, SignedPeer, signed_peer
 from tipnet.federation.schemas import (
     MAX_FEED_PAGE,
+    CooperationAnswerMessage,
+    CooperationRequestMessage,
     EvaluateRequest,
     EvaluateResponse,
     FeedPage,
+    MessageReceipt,
     Pong,
 )
 
@@ -105,6 +108,54 @@ async def evaluate(request: Request, peer: SignedPeer) -> Response:
         return EvaluateResponse(kind=kind, elements=evaluated)
 
     return _json(await _guarded(request, peer, answer))
+
+
+@router.post(
+    "/cooperation/requests",
+    response_model=MessageReceipt,
+    openapi_extra=_body(CooperationRequestMessage),
+)
+async def cooperation_request(request: Request, peer: SignedPeer) -> Response:
+    """A peer's cooperation request about one of our references: kept pending until an
+    investigator here decides. Delivered again, the same message_id is answered 'duplicate'."""
+    ctx = _ctx(request)
+
+    async def receive() -> MessageReceipt:
+        message = peer.parsed(CooperationRequestMessage)
+
+        def store() -> MessageReceipt:
+            with transaction(ctx.session_factory) as session:
+                return cooperation.receive_request(
+                    session=session, keyring=ctx.keyring, sender=peer, message=message
+                )
+
+        return await run_in_threadpool(store)
+
+    return _json(await _guarded(request, peer, receive))
+
+
+@router.post(
+    "/cooperation/answers",
+    response_model=MessageReceipt,
+    responses={404: {"description": "No such request was sent to this peer."}},
+    openapi_extra=_body(CooperationAnswerMessage),
+)
+async def cooperation_answer(request: Request, peer: SignedPeer) -> Response:
+    """A peer's decision on a request we sent it, with the released data if approved."""
+    ctx = _ctx(request)
+
+    async def receive() -> MessageReceipt:
+        message = peer.parsed(CooperationAnswerMessage)
+
+        def store() -> MessageReceipt:
+            with transaction(ctx.session_factory) as session:
+                return cooperation.receive_answer(
+                    session=session, keyring=ctx.keyring, sender=peer, message=message
+                )
+
+        return await run_in_threadpool(store)
+
+    return _json(await _guarded(request, peer, receive))
 
 
 def _ctx(request: Request) -> FederationContext:

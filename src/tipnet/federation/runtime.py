@@ -4,15 +4,19 @@ the app's lifespan (the outbox delivery loop)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from tipnet.federation import oprf, routes
+from tipnet.federation import oprf, outbox, routes
 from tipnet.federation.context import FederationContext
 from tipnet.federation.inbound import InboundContext, SignedResponses
 from tipnet.federation.node import IdentityCache
+
+DELIVERY_INTERVAL = 2.0  # seconds between outbox rounds when nothing wakes the loop
 
 
 def install(app: FastAPI) -> None:
@@ -30,8 +34,24 @@ def install(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def background(app: FastAPI) -> AsyncIterator[None]:
-    """Run the federation's background work for as long as the app serves."""
+    """Deliver the outbox for as long as the app serves: every few seconds, and at once when a
+    route has queued a message (:func:`wake`)."""
+    event = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    app.state.federation_wake = lambda: loop.call_soon_threadsafe(event.set)
+    task = asyncio.create_task(outbox.run(app.state.federation, event, DELIVERY_INTERVAL))
     try:
         yield
     finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
         oprf.close_worker_pools()
+
+
+def wake(app: FastAPI) -> None:
+    """Tell the delivery loop that a message is waiting (no-op when no loop runs, as in tests
+    that drive an app without its lifespan). Thread-safe; call once the message is committed."""
+    nudge = getattr(app.state, "federation_wake", None)
+    if nudge is not None:
+        nudge()

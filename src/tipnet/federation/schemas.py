@@ -62,6 +62,11 @@ class ReleaseField(StrEnum):
     PERSONS = "persons"  # reported persons and victims: name, date of birth, sex, country
 
 
+class Direction(StrEnum):
+    OUTGOING = "outgoing"  # this node asked a peer
+    INCOMING = "incoming"  # a peer asks this node
+
+
 class Decision(StrEnum):
     APPROVE = "approve"
     REFUSE = "refuse"
@@ -297,25 +302,32 @@ class Release(BaseModel):
     persons: list[ReleasedPerson] | None = None
 
 
-class CooperationRead(BaseModel):
+class CooperationSummary(BaseModel):
+    """A request as listed: no purpose and no released data, so listing is not audited."""
+
     id: uuid.UUID
-    request_id: uuid.UUID
-    direction: str
+    request_id: uuid.UUID = Field(description="The requester's id, the same on both nodes.")
+    direction: str = Field(description="outgoing (we asked) or incoming (a peer asks us)")
     peer: str
     peer_name: str
     reference: str
-    purpose: str
     legal_basis: str
     urgency: str
     fields: list[str]
-    status: str
+    status: str = Field(description="queued, sent, pending, approved, refused or failed")
     requested_by: str
     created_at: dt.datetime
-    report_id: uuid.UUID | None
+    report_id: uuid.UUID | None = Field(description="Incoming: the report the reference names.")
     decided_by: str | None
     decided_at: dt.datetime | None
-    decision_reason: str | None
     released_fields: list[str] | None
+
+
+class CooperationRead(CooperationSummary):
+    """A request in full, purpose and released data decrypted; reading it is audited."""
+
+    purpose: str
+    decision_reason: str | None
     release: Release | None
 
 

@@ -235,6 +235,11 @@ def resolve_reference(*, session: Session, reference: str, peer_id: int) -> Shar
     return entry if named is not None else None
 
 
+def report_of(*, session: Session, entry: SharedEntry) -> uuid.UUID | None:
+    distribution = session.get(Distribution, entry.distribution_id)
+    return distribution.report_id if distribution is not None else None
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 

@@ -110,6 +110,7 @@ def upgrade() -> None:
         sa.Column("message_id", sa.Uuid(), nullable=False),
         sa.Column("peer_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("subject_id", sa.Uuid(), nullable=True),
         sa.Column("payload_enc", Bytes(), nullable=False),
         sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
