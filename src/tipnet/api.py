@@ -43,6 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
     from tipnet.detect.routes import router as detect_router
     from tipnet.federation import runtime as federation
     from tipnet.federation.api_routes import router as federation_api_router
+    from tipnet.link.routes import router as link_router
     from tipnet.reports.routes import router as reports_router
     from tipnet.system_routes import router as system_router
     from tipnet.web.routes import STATIC_DIR
@@ -73,7 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.keyring = Keyring(settings.secret_key_bytes())
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
-    for router in (system_router, reports_router, cases_router, detect_router):
+    for router in (system_router, reports_router, cases_router, detect_router, link_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(federation_api_router, prefix=API_PREFIX)
     federation.install(app)  # signed /federation/v1 routes, for peers only

@@ -31,6 +31,8 @@ class Permission(StrEnum):
     STATS_READ = "stats:read"
     AUDIT_READ = "audit:read"
     ADMIN = "admin"
+    NETWORK_READ = "network:read"  # networks found by linking, with their selectors
+    NETWORK_WRITE = "network:write"  # hub overrides, attaching networks to cases
     FEDERATION_QUERY = "federation:query"  # ask peers hit/no-hit, read hits
     FEDERATION_SHARE = "federation:share"  # set who may match a report
     FEDERATION_COOPERATE = "federation:cooperate"  # send, read and decide cooperation requests
@@ -44,6 +46,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.TRIAGE_READ,
             Permission.CASE_READ,
             Permission.CASE_WRITE,
+            Permission.NETWORK_READ,
+            Permission.NETWORK_WRITE,
             Permission.STATS_READ,
             Permission.FEDERATION_QUERY,
             Permission.FEDERATION_SHARE,

@@ -46,6 +46,10 @@ class Network(Base):
     transnational: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     countries: Mapped[str] = mapped_column(String(400), default="")  # ISO alpha-3, ","-joined
     route: Mapped[str] = mapped_column(Text, default="[]")  # JSON: places in order of first use
+    # JSON: [item_ref, item_ref or "kind:value_index", signal kind], for graph exports; selector
+    # ends are blind indexes, never values
+    edges: Mapped[str] = mapped_column(Text, default="[]")
+    signals: Mapped[str] = mapped_column(Text, default="{}")  # JSON: signal kind -> count
     items: Mapped[int] = mapped_column(Integer, default=0)
     selectors: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -56,6 +56,8 @@ def upgrade() -> None:
         sa.Column("transnational", sa.Boolean(), nullable=False),
         sa.Column("countries", sa.String(length=400), nullable=False),
         sa.Column("route", sa.Text(), nullable=False),
+        sa.Column("edges", sa.Text(), nullable=False),
+        sa.Column("signals", sa.Text(), nullable=False),
         sa.Column("items", sa.Integer(), nullable=False),
         sa.Column("selectors", sa.Integer(), nullable=False),
         sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
