@@ -55,6 +55,8 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/reports/{report_id}/distribution"): frozenset({INVESTIGATOR}),
     ("POST", "/api/v1/federation/queries"): frozenset({INVESTIGATOR}),
     ("POST", "/api/v1/federation/sync"): frozenset({INVESTIGATOR}),
+    ("POST", "/api/v1/federation/person-queries"): frozenset({INVESTIGATOR}),
+    ("POST", "/api/v1/federation/image-matches"): frozenset({INVESTIGATOR}),
     ("POST", "/api/v1/federation/cooperation-requests"): frozenset({INVESTIGATOR}),
     ("GET", "/api/v1/federation/cooperation-requests"): frozenset({INVESTIGATOR}),
     ("GET", "/api/v1/federation/cooperation-requests/{cooperation_id}"): frozenset({INVESTIGATOR}),

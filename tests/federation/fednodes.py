@@ -24,7 +24,7 @@ from tipnet.config import Settings
 from tipnet.crypto import Keyring
 from tipnet.db import make_engine, make_session_factory, transaction
 from tipnet.errors import NotFound
-from tipnet.federation import hits, peers, sharing
+from tipnet.federation import hits, peers, pprl, sharing
 from tipnet.federation import node as node_service
 from tipnet.federation.context import FederationContext
 from tipnet.federation.identity import NodeIdentity, PeerDescriptor
@@ -228,12 +228,19 @@ def three_nodes(
     first: Node, backend: str, tmp_path: Path
 ) -> Iterator[tuple[Node, Node, Node, Wire]]:
     """ESP (the ``node`` fixture), ITA and NGA, each the others' peer (phones, emails and
-    persons; image lists allowed), joined by an in-process Wire."""
+    persons; image lists allowed), with one federation secret for persons, joined by an
+    in-process Wire."""
     databases = [another_database(backend, tmp_path, name) for name in ("ita", "nga")]
     with extra_node(next(databases[0])) as ita, extra_node(next(databases[1])) as nga:
         nodes = {"ESP": first, "ITA": ita, "NGA": nga}
         for country, member in nodes.items():
             init_identity(member, country, f"http://{country.lower()}.test")
+        secret = pprl.new_secret()
+        for member in nodes.values():
+            with transaction(member.session_factory) as session:
+                node_service.set_pprl_secret(
+                    session=session, keyring=member.keyring, secret=secret, actor=TEST_ACTOR
+                )
         for a, b in (("ESP", "ITA"), ("ESP", "NGA"), ("ITA", "NGA")):
             befriend(nodes[a], nodes[b], kinds=["phone", "email", "person"], image_lists=True)
         wire = Wire({f"{c.lower()}.test": member.app for c, member in nodes.items()})

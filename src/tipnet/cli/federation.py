@@ -4,6 +4,7 @@ their agreements, and the federation's queries, feed sync and outbox delivery.""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import uuid
 from pathlib import Path
@@ -13,7 +14,7 @@ from rich.table import Table
 
 from tipnet.cli.common import Context, cli_actor, console, context, errors, friendly_errors
 from tipnet.errors import InvalidInput
-from tipnet.federation import hits, node, outbox, peers, sharing
+from tipnet.federation import hits, node, outbox, peers, pprl, sharing
 from tipnet.federation.context import FederationContext
 from tipnet.federation.schemas import AGREEMENT_KINDS, Level, SelectorQuery
 from tipnet.identifiers.selectors import SelectorKind
@@ -65,6 +66,31 @@ def show_descriptor(
     out.write_text(descriptor.to_json() + "\n", encoding="utf-8")
     console.print(f"descriptor of {descriptor.node_id} written to {out}")
     console.print(f"fingerprint {descriptor.fingerprint}: compare it with the peer by phone")
+
+
+@node_app.command("pprl-secret")
+@friendly_errors
+def pprl_secret(
+    generate: bool = typer.Option(False, help="Make a new secret (once per federation)."),
+    secret: str | None = typer.Option(
+        None, "--set", help="The federation's secret (base64), as its first node printed it."
+    ),
+) -> None:
+    """Set the federation's shared secret for person encodings. One node generates it and the
+    others set the same one (handed over out of band, like descriptors); nodes whose scheme
+    fingerprints differ cannot match persons."""
+    if generate == (secret is not None):
+        raise InvalidInput("give either --generate or --set SECRET")
+    raw = pprl.new_secret() if generate else _base64(secret or "")
+    ctx = context()
+    with ctx.transaction() as session:
+        scheme = node.set_pprl_secret(
+            session=session, keyring=ctx.keyring, secret=raw, actor=cli_actor()
+        )
+    if generate:
+        console.print("federation secret (hand it to every other node, out of band):")
+        console.print(base64.b64encode(raw).decode(), highlight=False)
+    console.print(f"scheme fingerprint {scheme}: every node of the federation must show it")
 
 
 @peers_app.command("add")
@@ -272,6 +298,13 @@ def show_outbox(pending: bool = typer.Option(False, help="Only undelivered messa
 
 def _federation(ctx: Context) -> FederationContext:
     return FederationContext.of(ctx.session_factory, ctx.keyring)
+
+
+def _base64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        raise InvalidInput("the secret is not base64") from None
 
 
 def _report_id(text: str) -> uuid.UUID:

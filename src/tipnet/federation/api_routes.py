@@ -14,7 +14,17 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, R
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
 from tipnet.deps import KeyringDep, PageLimit, PageOffset, Requires, SessionDep
-from tipnet.federation import cooperation, hits, node, outbox, peers, runtime, sharing
+from tipnet.federation import (
+    cooperation,
+    hits,
+    images,
+    node,
+    outbox,
+    peers,
+    persons,
+    runtime,
+    sharing,
+)
 from tipnet.federation.context import FederationContext
 from tipnet.federation.schemas import (
     CooperationCreate,
@@ -24,12 +34,14 @@ from tipnet.federation.schemas import (
     Direction,
     DistributionRead,
     DistributionSet,
+    ImageQuery,
     NodeInit,
     NodeRead,
     OutboxRead,
     PeerCreate,
     PeerRead,
     PeerUpdate,
+    PersonQuery,
     QueryResult,
     SelectorQuery,
     SyncOutcome,
@@ -168,6 +180,29 @@ async def query_peers(
     else. Hits come with the peer's opaque reference, to cite in a cooperation request. A peer
     that does not answer is listed with its status, and the result is marked `partial`."""
     return await hits.query_selectors(_context(request), query, actor=principal.actor)
+
+
+@router.post("/federation/person-queries", response_model=QueryResult, responses=CONFLICT)
+async def query_persons(
+    query: PersonQuery,
+    request: Request,
+    principal: Annotated[Principal, Depends(Requires(Permission.FEDERATION_QUERY))],
+) -> Any:
+    """Ask every peer whether it holds these persons (up to 1,000). Names, dates of birth, sex
+    and nationality leave this node only as Bloom-filter encodings under the federation
+    secret; a peer answers with references for the persons that match closely enough."""
+    return await persons.query_persons(_context(request), query, actor=principal.actor)
+
+
+@router.post("/federation/image-matches", response_model=QueryResult, responses=CONFLICT)
+async def match_images(
+    query: ImageQuery,
+    request: Request,
+    principal: Annotated[Principal, Depends(Requires(Permission.FEDERATION_QUERY))],
+) -> Any:
+    """Look for PDQ hashes in the image lists peers share with this node (synced first, then
+    matched here: peers do not see what is looked for). Hamming distance <= 31 by default."""
+    return await images.match_images(_context(request), query, actor=principal.actor)
 
 
 @router.post("/federation/sync", response_model=list[SyncOutcome], responses=CONFLICT)

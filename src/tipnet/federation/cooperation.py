@@ -23,7 +23,7 @@ from tipnet.audit.service import Actor
 from tipnet.crypto import Keyring
 from tipnet.db import utcnow
 from tipnet.errors import Conflict, InvalidInput, NotFound
-from tipnet.federation import outbox, peers, sharing
+from tipnet.federation import audience, outbox, peers, sharing
 from tipnet.federation.inbound import SignedRequest
 from tipnet.federation.models import CooperationRequest, InboxMessage, Peer
 from tipnet.federation.peers import insert_ignoring_duplicate
@@ -100,7 +100,7 @@ def receive_request(
     """A peer's request arrives: kept pending for an investigator here (once per message)."""
     if not _first_time(session, sender, message.message_id, "cooperation.request"):
         return MessageReceipt(message_id=message.message_id, status="duplicate")
-    entry = sharing.resolve_reference(
+    entry = audience.resolve_reference(
         session=session, reference=message.reference, peer_id=sender.peer_id
     )
     report_id = sharing.report_of(session=session, entry=entry) if entry is not None else None

@@ -36,8 +36,10 @@ from tipnet.federation.context import FederationContext
 from tipnet.federation.inbound import SIGNED_PREFIX
 from tipnet.federation.models import Peer, PeerEntry
 from tipnet.federation.schemas import (
+    IMAGE_KIND,
     MAX_BATCH,
     MAX_FEED_PAGE,
+    PERSON_KIND,
     EvaluateRequest,
     EvaluateResponse,
     FeedPage,
@@ -58,9 +60,9 @@ LOOKUP_CHUNK = 500  # tokens per IN (...) lookup
 
 async def sync_all(ctx: FederationContext, *, actor: Actor) -> list[SyncOutcome]:
     """Bring our copy of every active peer's feed up to date, concurrently."""
-    active = await asyncio.to_thread(_active_peers, ctx)
+    active = await asyncio.to_thread(active_peers, ctx)
     async with ctx.client() as client:
-        outcomes = await asyncio.gather(*(_sync_labelled(ctx, client, peer) for peer in active))
+        outcomes = await asyncio.gather(*(sync_labelled(ctx, client, peer) for peer in active))
     await asyncio.to_thread(_audit_sync, ctx, actor, outcomes)
     return list(outcomes)
 
@@ -84,7 +86,7 @@ async def sync_peer(ctx: FederationContext, client: FederationClient, peer: Peer
         added, removed = added + counts[0], removed + counts[1]
         if not page.more:
             break
-    entries = await asyncio.to_thread(_entry_count, ctx, peer.id, None)
+    entries = await asyncio.to_thread(entry_count, ctx, peer.id, None)
     return SyncOutcome(
         node_id=peer.key_id, status="ok", added=added, removed=removed, entries=entries
     )
@@ -96,7 +98,7 @@ async def query_selectors(
     """Ask every active peer which of the selectors it holds; see the module docstring."""
     kind = query.kind.value
     normalised, rejected = _normalise(query)
-    active = await asyncio.to_thread(_active_peers, ctx)
+    active = await asyncio.to_thread(active_peers, ctx)
     outcomes: list[PeerOutcome] = []
     if normalised and active:
         inputs = [selector_input(kind, value) for value in normalised]
@@ -108,7 +110,7 @@ async def query_selectors(
                 )
             )
     else:
-        outcomes = [_outcome(peer, "ok", "nothing to ask") for peer in active]
+        outcomes = [outcome_of(peer, "ok", "nothing to ask") for peer in active]
     result = QueryResult(
         kind=kind,
         asked=len(normalised),
@@ -116,7 +118,7 @@ async def query_selectors(
         partial=any(outcome.status != "ok" for outcome in outcomes),
         peers=outcomes,
     )
-    await asyncio.to_thread(_audit_query, ctx, actor, result)
+    await asyncio.to_thread(audit_query, ctx, actor, result)
     return result
 
 
@@ -134,8 +136,8 @@ async def _ask(
 ) -> PeerOutcome:
     try:
         await sync_peer(ctx, client, peer)
-        if not await asyncio.to_thread(_entry_count, ctx, peer.id, kind):
-            return _outcome(peer, "ok", f"shares no {kind}: not asked")
+        if not await asyncio.to_thread(entry_count, ctx, peer.id, kind):
+            return outcome_of(peer, "ok", f"shares no {kind}: not asked")
         evaluated: list[bytes] = []
         for start in range(0, len(blinded), MAX_BATCH):
             chunk = list(blinded[start : start + MAX_BATCH])
@@ -149,9 +151,9 @@ async def _ask(
             evaluated += answer.elements
         outputs = await asyncio.to_thread(oprf.finalize_batch, state, evaluated)
     except PeerError as error:
-        return _outcome(peer, error.outcome, error.message)
+        return outcome_of(peer, error.outcome, error.message)
     except TipnetError as error:  # a wrong count or invalid points: the peer's fault, not ours
-        return _outcome(peer, "error", f"{peer.name}'s answer is unusable: {error.message}")
+        return outcome_of(peer, "error", f"{peer.name}'s answer is unusable: {error.message}")
     tokens = [oprf.to_token(output) for output in outputs]
     found = await asyncio.to_thread(_lookup, ctx, peer.id, kind, tokens)
     hits = [
@@ -159,10 +161,10 @@ async def _ask(
         for value, token in zip(normalised, tokens, strict=True)
         for reference in found.get(token, [])
     ]
-    return _outcome(peer, "ok", None, hits)
+    return outcome_of(peer, "ok", None, hits)
 
 
-async def _sync_labelled(
+async def sync_labelled(
     ctx: FederationContext, client: FederationClient, peer: Peer
 ) -> SyncOutcome:
     try:
@@ -171,7 +173,7 @@ async def _sync_labelled(
         return SyncOutcome(node_id=peer.key_id, status=error.outcome, detail=error.message)
 
 
-def _outcome(
+def outcome_of(
     peer: Peer, status: str, detail: str | None, hits: list[Hit] | None = None
 ) -> PeerOutcome:
     return PeerOutcome(
@@ -205,7 +207,7 @@ def _normalise(query: SelectorQuery) -> tuple[list[str], list[Rejected]]:
 # --- database steps (each in its own short transaction) ---------------------------------------
 
 
-def _active_peers(ctx: FederationContext) -> list[Peer]:
+def active_peers(ctx: FederationContext) -> list[Peer]:
     with ctx.session_factory() as session:
         return peers.active_peers(session=session)
 
@@ -255,7 +257,7 @@ def _apply(
         return len(rows), len(page.removes)
 
 
-def _entry_count(ctx: FederationContext, peer_id: int, kind: str | None) -> int:
+def entry_count(ctx: FederationContext, peer_id: int, kind: str | None) -> int:
     with ctx.session_factory() as session:
         query = select(func.count()).select_from(PeerEntry).where(PeerEntry.peer_id == peer_id)
         if kind is not None:
@@ -280,9 +282,10 @@ def _lookup(
     return found
 
 
-def _audit_query(ctx: FederationContext, actor: Actor, result: QueryResult) -> None:
-    """One event for the query (how many selectors, each peer's outcome), one per hit (peer,
-    reference and the selector's blind index: the plaintext stays in the encrypted report)."""
+def audit_query(ctx: FederationContext, actor: Actor, result: QueryResult) -> None:
+    """One event for the query (how many were asked, each peer's outcome), one per hit (peer,
+    reference, and a blind index of what was asked, never the plaintext: for selectors and
+    names the same keyed index local records carry, so the hit can be traced to them)."""
     events = [
         Event(
             actor,
@@ -299,11 +302,19 @@ def _audit_query(ctx: FederationContext, actor: Actor, result: QueryResult) -> N
     ]
     for outcome in result.peers:
         for hit in outcome.hits:
-            index = identifiers.index_value(ctx.keyring, result.kind, hit.value)
+            index = _index_of(ctx, result.kind, hit.value)
             details = {"peer": outcome.node_id, "kind": result.kind, "index": index}
             events.append(Event(actor, "federation.hit", "reference", hit.reference, details))
     with transaction(ctx.session_factory) as session:
         audit.record_many(session=session, events=events)
+
+
+def _index_of(ctx: FederationContext, kind: str, value: str) -> str:
+    if kind == PERSON_KIND:
+        return ctx.keyring.blind_index(value, context="person.name")
+    if kind == IMAGE_KIND:
+        return value  # a PDQ hash: what hash lists carry anyway
+    return identifiers.index_value(ctx.keyring, kind, value)
 
 
 def _audit_sync(ctx: FederationContext, actor: Actor, outcomes: Sequence[SyncOutcome]) -> None:

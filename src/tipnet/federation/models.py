@@ -34,6 +34,8 @@ class LocalNode(Base):
     key_id: Mapped[str] = mapped_column(String(128))
     signing_key_enc: Mapped[bytes] = mapped_column(Bytes)  # Ed25519 private key, encrypted
     oprf_seed_enc: Mapped[bytes] = mapped_column(Bytes)  # seed of the per-kind OPRF keys
+    # The federation's shared secret for person encodings (CLKs), handed out of band.
+    pprl_secret_enc: Mapped[bytes | None] = mapped_column(Bytes)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,13 +19,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from tipnet.audit import service as audit
 from tipnet.audit.service import Actor
 from tipnet.crypto import Keyring
-from tipnet.errors import Conflict, TipnetError
-from tipnet.federation import oprf
+from tipnet.errors import Conflict, InvalidInput, TipnetError
+from tipnet.federation import oprf, pprl
 from tipnet.federation.identity import NodeIdentity, PeerDescriptor, load_identity
 from tipnet.federation.models import LOCAL_NODE_ID, LocalNode
 
 SIGNING_KEY_CONTEXT = "federation.signing_key"
 OPRF_SEED_CONTEXT = "federation.oprf_seed"
+PPRL_SECRET_CONTEXT = "federation.pprl_secret"
+CACHE_SECONDS = 10.0  # a server picks up a newly set federation secret within this time
 OPRF_INFO_PREFIX = b"tipnet federation OPRF v1 kind="
 
 
@@ -38,6 +41,7 @@ class LocalIdentity:
 
     identity: NodeIdentity
     oprf_seed: bytes = field(repr=False)
+    pprl_secret: bytes | None = field(default=None, repr=False)
     _keys: dict[str, oprf.ServerKey] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -102,7 +106,29 @@ def load(*, session: Session, keyring: Keyring) -> LocalIdentity:
         pem, country=row.country, name=row.name, url=row.url, created=row.created_at
     )
     seed = bytes.fromhex(keyring.decrypt(row.oprf_seed_enc, context=OPRF_SEED_CONTEXT))
-    return LocalIdentity(identity, seed)
+    secret = keyring.decrypt_optional(row.pprl_secret_enc, context=PPRL_SECRET_CONTEXT)
+    return LocalIdentity(identity, seed, bytes.fromhex(secret) if secret else None)
+
+
+def set_pprl_secret(*, session: Session, keyring: Keyring, secret: bytes, actor: Actor) -> str:
+    """Store the federation's secret for person encodings (every node of the federation holds
+    the same one); returns its scheme fingerprint, which peers compare to check they agree."""
+    row = session.get(LocalNode, LOCAL_NODE_ID)
+    if row is None:
+        raise NodeNotInitialised("run `tipnet node init` first")
+    if len(secret) != pprl.SECRET_BYTES:
+        raise InvalidInput(f"the federation secret is {pprl.SECRET_BYTES} bytes")
+    row.pprl_secret_enc = keyring.encrypt(secret.hex(), context=PPRL_SECRET_CONTEXT)
+    scheme = pprl.scheme_of(secret).hex()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="federation.node.pprl_secret",
+        object_type="node",
+        object_id=row.key_id,
+        details={"scheme": scheme},
+    )
+    return scheme
 
 
 def descriptor(*, session: Session, keyring: Keyring) -> PeerDescriptor:
@@ -110,18 +136,21 @@ def descriptor(*, session: Session, keyring: Keyring) -> PeerDescriptor:
 
 
 class IdentityCache:
-    """The decrypted identity, loaded on first use by a server process and kept: it never
-    changes once created, and decrypting it for every signed request would be waste."""
+    """The decrypted identity, loaded on first use by a server process and kept for a few
+    seconds: decrypting it for every signed request would be waste, and only the federation
+    secret ever changes after creation."""
 
     def __init__(self, session_factory: sessionmaker[Session], keyring: Keyring) -> None:
         self._session_factory = session_factory
         self._keyring = keyring
         self._loaded: LocalIdentity | None = None
+        self._loaded_at = 0.0
         self._lock = threading.Lock()
 
     def get(self) -> LocalIdentity:
         with self._lock:
-            if self._loaded is None:
+            if self._loaded is None or time.monotonic() - self._loaded_at > CACHE_SECONDS:
                 with self._session_factory() as session:
                     self._loaded = load(session=session, keyring=self._keyring)
+                self._loaded_at = time.monotonic()
             return self._loaded

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tipnet.db import transaction
 from tipnet.errors import TipnetError
-from tipnet.federation import cooperation, oprf, sharing
+from tipnet.federation import cooperation, oprf, persons, sharing
 from tipnet.federation.context import FederationContext
 from tipnet.federation.inbound import SIGNED_PREFIX, InboundContext, SignedPeer, signed_peer
 from tipnet.federation.schemas import (
@@ -27,6 +27,8 @@ from tipnet.federation.schemas import (
     EvaluateResponse,
     FeedPage,
     MessageReceipt,
+    PersonMatchRequest,
+    PersonMatchResponse,
     Pong,
 )
 
@@ -106,6 +108,44 @@ async def evaluate(request: Request, peer: SignedPeer) -> Response:
         key = ctx.local.oprf_key(kind)
         evaluated = await run_in_threadpool(oprf.evaluate_batch, key, asked.elements)
         return EvaluateResponse(kind=kind, elements=evaluated)
+
+    return _json(await _guarded(request, peer, answer))
+
+
+@router.post(
+    "/persons/match",
+    response_model=PersonMatchResponse,
+    openapi_extra=_body(PersonMatchRequest),
+)
+async def match_persons(request: Request, peer: SignedPeer) -> Response:
+    """Compare person encodings (CLKs under the federation secret) with the persons this node
+    shares with the peer; answers, for each encoding that matches, the references. Counted
+    against the peer's hourly limit; audited with the count."""
+    ctx = _ctx(request)
+
+    async def answer() -> PersonMatchResponse:
+        asked = peer.parsed(PersonMatchRequest)
+
+        def admit() -> bytes:
+            with transaction(ctx.session_factory) as session:
+                return persons.admit_person_match(
+                    session=session,
+                    peer_id=peer.peer_id,
+                    kinds=peer.kinds,
+                    secret=ctx.local.pprl_secret,
+                    request=asked,
+                    actor=peer.actor,
+                )
+
+        secret = await run_in_threadpool(admit)
+
+        def compare() -> PersonMatchResponse:
+            with ctx.session_factory() as session:
+                return persons.match_persons(
+                    session=session, secret=secret, peer_id=peer.peer_id, request=asked
+                )
+
+        return await run_in_threadpool(compare)
 
     return _json(await _guarded(request, peer, answer))
 

@@ -221,8 +221,14 @@ class Rejected(BaseModel):
 
 
 class Hit(BaseModel):
-    value: str = Field(description="The selector as normalised here (never sent to the peer).")
+    value: str = Field(
+        description="What was asked, as normalised here (a selector, a person's name, a PDQ "
+        "hash); never sent to the peer in the clear."
+    )
     reference: str = Field(description="The peer's opaque reference: cite it in a request.")
+    score: float | None = Field(
+        default=None, description="Dice similarity (persons) or Hamming distance (images)."
+    )
 
 
 class PeerOutcome(BaseModel):
@@ -240,6 +246,26 @@ class QueryResult(BaseModel):
     rejected: list[Rejected]
     partial: bool = Field(description="True when a peer could not answer: results are partial.")
     peers: list[PeerOutcome]
+
+
+class PersonAsked(Strict):
+    name: ShortText = Field(description="Full name as recorded.")
+    date_of_birth: dt.date | None = None
+    sex: Annotated[str, StringConstraints(pattern="^(female|male|other)$")] | None = None
+    nationality: Annotated[str, StringConstraints(min_length=3, max_length=3)] | None = Field(
+        default=None, description="ISO 3166-1 alpha-3."
+    )
+
+
+class PersonQuery(Strict):
+    persons: list[PersonAsked] = Field(min_length=1, max_length=1000)
+
+
+class ImageQuery(Strict):
+    pdq: list[Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]] = Field(
+        min_length=1, max_length=MAX_BATCH, description="PDQ hashes (64 hex digits)."
+    )
+    max_distance: int = Field(default=31, ge=0, le=64, description="Hamming distance.")
 
 
 class SyncOutcome(BaseModel):

@@ -8,6 +8,9 @@ kept right by adds and removals alone. Each add and each removal takes the next 
 counter (:class:`FeedSequence`), locked until commit, so the numbers become visible in order
 and a peer that synced up to N has every change up to N.
 
+Persons are published only once the federation secret is set (``tipnet node pprl-secret``);
+reports shared before that are published with their persons when their level is set again.
+
 What an entry holds: for a selector, its OPRF token under the kind's key (the owner computes
 it; a peer can only get its own selectors' tokens, one online evaluation each); for an image,
 its PDQ hash (industry shares those as they are); for a person, a CLK that is never sent,
@@ -22,9 +25,8 @@ import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tipnet.audit import service as audit
@@ -33,6 +35,7 @@ from tipnet.crypto import Keyring
 from tipnet.db import utcnow
 from tipnet.errors import InvalidInput, PermissionDenied
 from tipnet.federation import oprf, peers
+from tipnet.federation.audience import visible_entries
 from tipnet.federation.models import (
     SEQUENCE_ID,
     Distribution,
@@ -42,8 +45,10 @@ from tipnet.federation.models import (
     SharedEntry,
 )
 from tipnet.federation.node import LocalIdentity
+from tipnet.federation.person_records import report_person_clks
 from tipnet.federation.schemas import (
     IMAGE_KIND,
+    PERSON_KIND,
     SELECTOR_KINDS,
     DistributionRead,
     FeedEntry,
@@ -154,7 +159,7 @@ def feed_page(
     visible_kinds = sorted(k for k in kinds if k in SELECTOR_KINDS) + (
         [IMAGE_KIND] if image_lists else []
     )
-    seen = _visible_to(peer_id, visible_kinds)
+    seen = visible_entries(peer_id, visible_kinds)
     added = session.execute(
         seen.add_columns(SharedEntry.added_seq)
         .where(SharedEntry.added_seq > since, SharedEntry.added_seq <= upto)
@@ -218,21 +223,6 @@ def admit_evaluation(
         object_id=peer.key_id,
         details={"kind": kind, "count": count, "left_this_hour": left},
     )
-
-
-def resolve_reference(*, session: Session, reference: str, peer_id: int) -> SharedEntry | None:
-    """The entry a peer cites, if that peer could have seen it (withdrawn ones included: the
-    peer may have had a hit before the withdrawal)."""
-    entry = session.scalar(select(SharedEntry).where(SharedEntry.reference == reference))
-    if entry is None:
-        return None
-    distribution = session.get(Distribution, entry.distribution_id)
-    if distribution is None:
-        return None
-    if distribution.level == Level.FEDERATION.value:
-        return entry
-    named = session.get(DistributionPeer, (distribution.id, peer_id))
-    return entry if named is not None else None
 
 
 def report_of(*, session: Session, entry: SharedEntry) -> uuid.UUID | None:
@@ -344,25 +334,12 @@ def _entries_of(
         if file.pdq and (file.pdq_quality or 0) >= MIN_PDQ_QUALITY:
             images.setdefault(bytes.fromhex(file.pdq), file.id)
     entries += [(IMAGE_KIND, pdq, source) for pdq, source in images.items()]
+    if local.pprl_secret is not None:
+        clks = report_person_clks(
+            session=session, keyring=keyring, secret=local.pprl_secret, report_id=report_id
+        )
+        entries += [(PERSON_KIND, clk, source) for clk, source in clks]
     return entries
-
-
-def _visible_to(peer_id: int, kinds: Sequence[str]) -> Select[Any]:
-    """Entries of ``kinds`` whose distribution reaches the peer."""
-    named = exists().where(
-        and_(
-            DistributionPeer.distribution_id == Distribution.id,
-            DistributionPeer.peer_id == peer_id,
-        )
-    )
-    return (
-        select(SharedEntry)
-        .join(Distribution, Distribution.id == SharedEntry.distribution_id)
-        .where(
-            SharedEntry.kind.in_(kinds),
-            or_(Distribution.level == Level.FEDERATION.value, named),
-        )
-    )
 
 
 def _feed_entry(entry: SharedEntry) -> FeedEntry:

@@ -2,7 +2,7 @@
 copies of peers' feeds, replay and rate-limit state, cooperation requests, outbox and inbox
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 08:15:37
 """
 
@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("key_id", sa.String(length=128), nullable=False),
         sa.Column("signing_key_enc", Bytes(), nullable=False),
         sa.Column("oprf_seed_enc", Bytes(), nullable=False),
+        sa.Column("pprl_secret_enc", Bytes(), nullable=True),
         sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_federation_node")),
     )
