@@ -124,3 +124,26 @@ def test_cli_node_and_peers(cli_env: Path) -> None:
     assert "yes" in _ok("peers", "list")
     assert "removed" in _ok("peers", "remove", "1")
     assert "ITA" not in _ok("peers", "list") and "ITA" in _ok("peers", "list", "--all")
+
+
+def test_cli_federation_commands(cli_env: Path) -> None:
+    _ok("node", "init", "--country", "ITA", "--name", "Italy", "--url", "http://it.test")
+    generated = _ok("node", "pprl-secret", "--generate")
+    secret = generated.splitlines()[1].strip()
+    scheme = generated.split("scheme fingerprint ")[1].split(":")[0]
+    assert scheme in _ok("node", "pprl-secret", "--set", secret)
+    neither = runner.invoke(app, ["node", "pprl-secret"])
+    assert neither.exit_code == 1 and "either" in neither.output
+    short = runner.invoke(app, ["node", "pprl-secret", "--set", "c2hvcnQ="])
+    assert short.exit_code == 1 and "32 bytes" in short.output
+    assert "delivered 0, will retry 0, failed 0" in _ok("federation", "deliver", "--now")
+    assert "message" in _ok("federation", "outbox", "--pending")
+    assert _ok("federation", "sync").strip() == ""  # no peers yet: nothing to sync
+    bad = runner.invoke(app, ["federation", "share", "not-a-uuid", "--level", "federation"])
+    assert bad.exit_code == 1 and "not a report id" in bad.output
+    missing = runner.invoke(
+        app, ["federation", "share", "00000000-0000-0000-0000-000000000001", "--level", "local"]
+    )
+    assert missing.exit_code == 1 and "no report" in missing.output
+    query = runner.invoke(app, ["federation", "query", "--kind", "phone", "+34612345678"])
+    assert query.exit_code == 0, query.output

@@ -157,3 +157,37 @@ def test_bearer_tokens_do_not_open_signed_routes(pair: tuple[Node, Node]) -> Non
 def _peer_row(asker: Node) -> object:
     with asker.session() as session:
         return peers.active_peers(session=session)[0]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "problem"),
+    [
+        ("/oprf/evaluate", b"{not json", "invalid EvaluateRequest"),
+        ("/oprf/evaluate", b'{"kind": "phone", "elements": ["abc"]}', "base64"),
+        ("/oprf/evaluate", b'{"kind": "phone", "elements": []}', "at least 1"),
+        ("/oprf/evaluate", b'{"kind": "shoe", "elements": ["' + b"A" * 43 + b'="]}', "kind"),
+        ("/persons/match", b'{"scheme": "00", "encodings": ["AA=="]}', "scheme"),
+        ("/cooperation/requests", b'{"message_id": "x"}', "message_id"),
+        ("/cooperation/answers", b"[]", "invalid CooperationAnswerMessage"),
+    ],
+)
+def test_signed_bad_bodies_are_clear_422s(
+    pair: tuple[Node, Node], path: str, body: bytes, problem: str
+) -> None:
+    owner, asker = pair
+    full = SIGNED_PREFIX + path
+    answer = owner.client.post(
+        full, content=body, headers=_signed_headers(asker, "POST", full, body)
+    )
+    assert answer.status_code == 422, answer.text
+    assert problem in answer.text
+    assert "signature" in answer.headers  # the refusal is signed: the peer can trust it
+    assert _refusals(owner) == ["InvalidInput"]
+
+
+def test_signed_bad_queries_are_clear_422s(pair: tuple[Node, Node]) -> None:
+    owner, asker = pair
+    for query in ("since=-1", "limit=0", "since=abc", "since=99"):
+        path = f"{SIGNED_PREFIX}/feed?{query}"
+        answer = owner.client.get(path, headers=_signed_headers(asker, "GET", path))
+        assert answer.status_code == 422, (query, answer.text)
