@@ -38,8 +38,8 @@ import numpy as np
 import numpy.typing as npt
 
 from tipnet.errors import InvalidInput
-from tipnet.link.pdq_index import HASH_BYTES, array_to_hex, hex_to_array
 
+HASH_BYTES = 32  # PDQ: 256 bits
 MIN_QUALITY = 50  # DESIGN.md: ignore hashes of quality < 50
 UNKNOWN_QUALITY = -1  # in HashList.qualities: the list gave no quality for that hash
 HASH_COLUMNS = ("pdq_hex", "pdq", "pdq_hash", "hash")
@@ -144,6 +144,47 @@ def pdq_of_pixels(pixels: UInt8Array) -> tuple[UInt8Array, int]:
         raise InvalidInput(f"pixels must be uint8 (height, width, 3), got {pixels.shape}")
     bits, quality = _pdqhash().compute(np.ascontiguousarray(pixels))
     return np.packbits(np.asarray(bits, dtype=np.uint8)), int(quality)
+
+
+def hex_to_array(hex_hashes: Sequence[str]) -> UInt8Array:
+    """PDQ hashes written as 64 hex digits (upper or lower case; the first digit holds the
+    hash's first four bits, as pdqhash and ThreatExchange print it) as a uint8 array (n, 32)."""
+    count = len(hex_hashes)
+    for row, text in enumerate(hex_hashes):
+        if not isinstance(text, str) or len(text) != 2 * HASH_BYTES:
+            shown = repr(text)[:80]
+            raise InvalidInput(
+                f"PDQ hash at row {row} must be 64 hex digits, got {shown}: fix or drop that row"
+            )
+    if count == 0:
+        return np.zeros((0, HASH_BYTES), dtype=np.uint8)
+    try:
+        text_bytes = "".join(hex_hashes).encode("ascii")
+    except UnicodeEncodeError as error:
+        row = error.start // (2 * HASH_BYTES)
+        raise InvalidInput(f"PDQ hash at row {row} has a character that is not hex") from None
+    digits = _HEX_DIGITS[np.frombuffer(text_bytes, dtype=np.uint8)].reshape(count, 2 * HASH_BYTES)
+    bad = np.flatnonzero((digits == _NOT_HEX).any(axis=1))
+    if bad.size:
+        row = int(bad[0])
+        raise InvalidInput(
+            f"PDQ hash at row {row} has a character that is not hex: {hex_hashes[row]!r}"
+        )
+    return np.asarray((digits[:, 0::2] << 4) | digits[:, 1::2], dtype=np.uint8)
+
+
+def array_to_hex(hashes: UInt8Array) -> list[str]:
+    """The inverse of :func:`hex_to_array`: 64 lowercase hex digits per row."""
+    text = _hash_array(hashes).tobytes().hex()
+    step = 2 * HASH_BYTES
+    return [text[start : start + step] for start in range(0, len(text), step)]
+
+
+def _hash_array(hashes: object) -> UInt8Array:
+    if not isinstance(hashes, np.ndarray) or hashes.dtype != np.uint8 or hashes.shape[1:] != (32,):
+        shape = getattr(hashes, "shape", type(hashes).__name__)
+        raise InvalidInput(f"hashes must be a uint8 array of shape (n, 32), got {shape}")
+    return np.ascontiguousarray(hashes)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -298,3 +339,10 @@ class _PdqHash(Protocol):
 def _pdqhash() -> _PdqHash:
     """pdqhash, loaded on first use (a compiled module with no type information)."""
     return cast(_PdqHash, import_module("pdqhash"))
+
+
+_NOT_HEX = 255
+_HEX_DIGITS = np.full(256, _NOT_HEX, dtype=np.uint8)
+for _digit, _char in enumerate("0123456789abcdef"):
+    _HEX_DIGITS[ord(_char)] = _digit
+    _HEX_DIGITS[ord(_char.upper())] = _digit

@@ -51,15 +51,14 @@ import numpy as np
 import numpy.typing as npt
 
 from tipnet.errors import InvalidInput
+from tipnet.link.hashlists import HASH_BYTES, array_to_hex, hex_to_array
 
-HASH_BYTES = 32
 HASH_BITS = 256
 MATCH_DISTANCE = 31  # DESIGN.md: two PDQ hashes match at Hamming distance <= 31
 MAX_RESULTS = 200_000_000  # pairs; past this a result would not fit in memory (about 4 GB)
 
-# Estimated cost, in nanoseconds, of one probe (offset-table lookup), one candidate (id and
-# hash gathered, XOR, popcount) and one hash compared by the plain scan: measured on a 2-core
-# machine with numpy 2 (see the module docstring); only their ratios matter.
+# The cost model that picks layouts and radii: nanoseconds per step, fitted to measurements on
+# the 2-core development machine (numpy 2.4, AVX-512); only their ratios matter.
 _COST_KEY = 5.0  # a key made and its occupancy byte read (in cache)
 _COST_BUCKET = 30.0  # a nonempty bucket's offsets read (a cache miss)
 _COST_CANDIDATE = 40.0  # a candidate's id and hash gathered and compared
@@ -77,39 +76,13 @@ Int64Array = npt.NDArray[np.int64]
 Int16Array = npt.NDArray[np.int16]
 Matches = tuple[Int64Array, Int64Array, Int16Array]
 
-
-def hex_to_array(hex_hashes: Sequence[str]) -> UInt8Array:
-    """PDQ hashes written as 64 hex digits (upper or lower case; the first digit holds the
-    hash's first four bits, as pdqhash and ThreatExchange print it) as a uint8 array (n, 32)."""
-    count = len(hex_hashes)
-    for row, text in enumerate(hex_hashes):
-        if not isinstance(text, str) or len(text) != 2 * HASH_BYTES:
-            shown = repr(text)[:80]
-            raise InvalidInput(
-                f"PDQ hash at row {row} must be 64 hex digits, got {shown}: fix or drop that row"
-            )
-    if count == 0:
-        return np.zeros((0, HASH_BYTES), dtype=np.uint8)
-    try:
-        text_bytes = "".join(hex_hashes).encode("ascii")
-    except UnicodeEncodeError as error:
-        row = error.start // (2 * HASH_BYTES)
-        raise InvalidInput(f"PDQ hash at row {row} has a character that is not hex") from None
-    digits = _HEX_DIGITS[np.frombuffer(text_bytes, dtype=np.uint8)].reshape(count, 2 * HASH_BYTES)
-    bad = np.flatnonzero((digits == _NOT_HEX).any(axis=1))
-    if bad.size:
-        row = int(bad[0])
-        raise InvalidInput(
-            f"PDQ hash at row {row} has a character that is not hex: {hex_hashes[row]!r}"
-        )
-    return np.asarray((digits[:, 0::2] << 4) | digits[:, 1::2], dtype=np.uint8)
-
-
-def array_to_hex(hashes: UInt8Array) -> list[str]:
-    """The inverse of :func:`hex_to_array`: 64 lowercase hex digits per row."""
-    text = _checked_hashes(hashes, "hashes").tobytes().hex()
-    step = 2 * HASH_BYTES
-    return [text[start : start + step] for start in range(0, len(text), step)]
+__all__ = [
+    "MATCH_DISTANCE",
+    "PDQIndex",
+    "array_to_hex",
+    "hamming_distances",
+    "hex_to_array",
+]
 
 
 def hamming_distances(a: UInt8Array, b: UInt8Array) -> Int16Array:
@@ -357,20 +330,20 @@ def _ball_size(width: int, radius: int) -> int:
 
 
 @cache
-def _masks(width: int, radius: int) -> UInt32Array:
+def _masks(width: int, radius: int) -> Int64Array:
     """Every w-bit value with at most ``radius`` bits set, 0 first (the query's own bucket)."""
     masks = [
         sum(1 << bit for bit in bits)
         for weight in range(radius + 1)
         for bits in itertools.combinations(range(width), weight)
     ]
-    array = np.array(masks, dtype=np.uint32)
+    array = np.array(masks, dtype=np.intp)  # keys as intp: np.take converts anything else
     array.flags.writeable = False
     return array
 
 
 @cache
-def _masks_by_top_bit(width: int, radius: int) -> tuple[UInt32Array, ...]:
+def _masks_by_top_bit(width: int, radius: int) -> tuple[Int64Array, ...]:
     """The nonzero masks of :func:`_masks`, grouped by their highest set bit (0 to w - 1)."""
     masks = _masks(width, radius)[1:]
     top = np.floor(np.log2(masks)).astype(np.int64)
@@ -440,7 +413,7 @@ def _probe(
     """Matches found through one chunk: every bucket within ``radius`` of each query's chunk
     value, verified."""
     masks = _masks(chunk.width, radius)
-    values = _chunk_values(queries, chunk.start, chunk.width)
+    values = _chunk_values(queries, chunk.start, chunk.width).astype(np.intp)
     hits, starts, sizes = _lookup(chunk, (values[:, None] ^ masks[None, :]).ravel())
     query_of = hits // len(masks)
     return _verify_ranges(bank, chunk.ids, queries, query_of, starts, sizes, distance)
@@ -452,22 +425,22 @@ def _probe_upward(
     """Self-join through one chunk, between different buckets: each pair of buckets (v, v ^ m)
     is probed from its lower value only. v ^ m > v exactly when the highest bit of m is 0 in
     v, so only those keys are made."""
-    values = _chunk_values(queries, chunk.start, chunk.width)
+    values = _chunk_values(queries, chunk.start, chunk.width).astype(np.intp)
     parts = []
     for bit, masks in enumerate(_masks_by_top_bit(chunk.width, radius)):
-        holders = np.flatnonzero((values & np.uint32(1 << bit)) == 0)
+        holders = np.flatnonzero((values & (1 << bit)) == 0)
         hits, starts, sizes = _lookup(chunk, (values[holders, None] ^ masks[None, :]).ravel())
         parts.append((holders[hits // len(masks)], starts, sizes))
     query_of, starts, sizes = (np.concatenate(column) for column in zip(*parts, strict=True))
     return _verify_ranges(bank, chunk.ids, queries, query_of, starts, sizes, distance)
 
 
-def _lookup(chunk: _Chunk, keys: UInt32Array) -> tuple[Int64Array, Int32Array, Int32Array]:
+def _lookup(chunk: _Chunk, keys: Int64Array) -> tuple[Int64Array, Int32Array, Int32Array]:
     """(index in keys, start, size) of each nonempty bucket among ``keys``. The occupancy
     table (one byte per bucket, mostly in cache) rules out empty buckets before the offset
     table (four bytes per bucket, a cache miss per read) is touched."""
     hits = np.flatnonzero(chunk.occupied.take(keys))
-    found = keys[hits].astype(np.intp)
+    found = keys[hits]
     starts = chunk.offsets.take(found)
     return hits, starts, chunk.offsets.take(found + 1) - starts
 
@@ -615,10 +588,3 @@ def _checked_distance(max_distance: object) -> int:
     if not 0 <= int(max_distance) <= HASH_BITS:
         raise InvalidInput(f"max_distance must be between 0 and {HASH_BITS}, got {max_distance}")
     return int(max_distance)
-
-
-_NOT_HEX = 255
-_HEX_DIGITS = np.full(256, _NOT_HEX, dtype=np.uint8)
-for _digit, _char in enumerate("0123456789abcdef"):
-    _HEX_DIGITS[ord(_char)] = _digit
-    _HEX_DIGITS[ord(_char.upper())] = _digit
