@@ -5,6 +5,9 @@ still matches); "unknown" sex says nothing and is left out."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,23 +36,29 @@ def record_of(
 
 
 def report_person_clks(
-    *, session: Session, keyring: Keyring, secret: bytes, report_id: object
-) -> list[tuple[bytes, int]]:
-    """(CLK, report person id) of every named person of a report."""
+    *, session: Session, keyring: Keyring, secret: bytes, report_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, bytes, int]]:
+    """(report, CLK, report person id) of every named person of the reports."""
     records, sources = [], []
-    for person in session.scalars(
-        select(ReportPerson).where(ReportPerson.report_id == report_id).order_by(ReportPerson.id)
-    ):
-        record = record_of(
-            keyring.decrypt_optional(person.name_enc, context="person.name"),
-            keyring.decrypt_optional(person.date_of_birth_enc, context="person.date_of_birth"),
-            person.sex,
-            person.country,
-        )
-        if record is not None:
-            records.append(record)
-            sources.append(person.id)
+    for start in range(0, len(report_ids), 500):
+        for person in session.scalars(
+            select(ReportPerson)
+            .where(ReportPerson.report_id.in_(report_ids[start : start + 500]))
+            .order_by(ReportPerson.id)
+        ):
+            record = record_of(
+                keyring.decrypt_optional(person.name_enc, context="person.name"),
+                keyring.decrypt_optional(person.date_of_birth_enc, context="person.date_of_birth"),
+                person.sex,
+                person.country,
+            )
+            if record is not None:
+                records.append(record)
+                sources.append((person.report_id, person.id))
     if not records:
         return []
     encoded = pprl.encode(records, secret)
-    return [(row.tobytes(), source) for row, source in zip(encoded.bits, sources, strict=True)]
+    return [
+        (report_id, row.tobytes(), person_id)
+        for row, (report_id, person_id) in zip(encoded.bits, sources, strict=True)
+    ]

@@ -23,10 +23,10 @@ import base64
 import hashlib
 import secrets
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tipnet.audit import service as audit
@@ -80,29 +80,46 @@ def set_distribution(
     peer_node_ids: Sequence[str],
     actor: Actor,
 ) -> list[DistributionRead]:
-    """Set who may match each report, and publish (or withdraw) its entries accordingly."""
+    """Set who may match each report, and publish (or withdraw) its entries accordingly. Many
+    reports at once cost little more than one: tokens are computed in one batch per kind and
+    rows written in one statement per table."""
     audience = _audience(session, level, peer_node_ids)
+    report_ids = list(dict.fromkeys(report_ids))
     for report_id in report_ids:
         reports.require_report(session=session, report_id=report_id)
     counter = _locked_counter(session)
-    results = []
-    for report_id in report_ids:
-        _withdraw_current(session, counter, report_id)
-        if level is not Level.LOCAL:
-            _publish(session, keyring, local, counter, report_id, level, audience, actor)
-        session.flush()
-        result = read_distribution(session=session, report_id=report_id)
-        audit.record(
-            session=session,
-            actor=actor,
-            action="federation.distribution",
-            object_type="report",
-            object_id=str(report_id),
-            details={"level": level.value, "peers": result.peers, "shared": result.shared},
-        )
-        results.append(result)
+    _withdraw_current(session, counter, report_ids)
+    published: dict[uuid.UUID, Counter[str]] = {report_id: Counter() for report_id in report_ids}
+    if level is not Level.LOCAL:
+        _publish(session, keyring, local, counter, report_ids, level, audience, actor, published)
     session.execute(
         update(FeedSequence).where(FeedSequence.id == SEQUENCE_ID).values(value=counter.value)
+    )
+    named = sorted(peer.key_id for peer in audience)
+    shared = level is not Level.LOCAL
+    results = [
+        DistributionRead(
+            report_id=report_id,
+            level=level,
+            peers=named,
+            shared=dict(published[report_id]),
+            set_by=actor.name if shared else None,
+            set_at=utcnow() if shared else None,
+        )
+        for report_id in report_ids
+    ]
+    audit.record_many(
+        session=session,
+        events=[
+            audit.Event(
+                actor,
+                "federation.distribution",
+                "report",
+                str(result.report_id),
+                {"level": level.value, "peers": named, "shared": result.shared},
+            )
+            for result in results
+        ],
     )
     return results
 
@@ -269,18 +286,30 @@ def _current(session: Session, report_id: uuid.UUID) -> Distribution | None:
     )
 
 
-def _withdraw_current(session: Session, counter: _Counter, report_id: uuid.UUID) -> None:
-    current = _current(session, report_id)
-    if current is None:
-        return
-    current.withdrawn_at = utcnow()
-    entries = session.scalars(
-        select(SharedEntry)
-        .where(SharedEntry.distribution_id == current.id, SharedEntry.removed_seq.is_(None))
-        .order_by(SharedEntry.id)
-    ).all()
-    for entry in entries:
-        entry.removed_seq = counter.next()
+def _withdraw_current(session: Session, counter: _Counter, report_ids: Sequence[uuid.UUID]) -> None:
+    """Withdraw the reports' current distributions: each live entry gets a removal number."""
+    for chunk in _chunks(report_ids):
+        current = session.scalars(
+            select(Distribution).where(
+                Distribution.report_id.in_(chunk), Distribution.withdrawn_at.is_(None)
+            )
+        ).all()
+        if not current:
+            continue
+        now = utcnow()
+        for distribution in current:
+            distribution.withdrawn_at = now
+        live = session.scalars(
+            select(SharedEntry.id)
+            .where(
+                SharedEntry.distribution_id.in_([d.id for d in current]),
+                SharedEntry.removed_seq.is_(None),
+            )
+            .order_by(SharedEntry.id)
+        ).all()
+        if live:
+            removals = [{"id": entry_id, "removed_seq": counter.next()} for entry_id in live]
+            session.execute(update(SharedEntry), removals)
 
 
 def _publish(
@@ -288,58 +317,81 @@ def _publish(
     keyring: Keyring,
     local: LocalIdentity,
     counter: _Counter,
-    report_id: uuid.UUID,
+    report_ids: Sequence[uuid.UUID],
     level: Level,
     audience: Sequence[Peer],
     actor: Actor,
+    published: dict[uuid.UUID, Counter[str]],
 ) -> None:
-    distribution = Distribution(report_id=report_id, level=level.value, set_by=actor.name)
-    session.add(distribution)
+    distributions = {
+        report_id: Distribution(report_id=report_id, level=level.value, set_by=actor.name)
+        for report_id in report_ids
+    }
+    session.add_all(distributions.values())
     session.flush()
-    session.add_all(
-        DistributionPeer(distribution_id=distribution.id, peer_id=p.id) for p in audience
-    )
-    for kind, value, source_id in _entries_of(session, keyring, local, report_id):
-        session.add(
-            SharedEntry(
-                distribution_id=distribution.id,
-                kind=kind,
-                value=value,
-                reference=secrets.token_hex(REFERENCE_BYTES),
-                source_id=source_id,
-                added_seq=counter.next(),
-            )
+    if audience:
+        session.execute(
+            insert(DistributionPeer),
+            [
+                {"distribution_id": d.id, "peer_id": peer.id}
+                for d in distributions.values()
+                for peer in audience
+            ],
         )
+    rows = []
+    for report_id, kind, value, source_id in _entries_of(session, keyring, local, report_ids):
+        rows.append(
+            {
+                "distribution_id": distributions[report_id].id,
+                "kind": kind,
+                "value": value,
+                "reference": secrets.token_hex(REFERENCE_BYTES),
+                "source_id": source_id,
+                "added_seq": counter.next(),
+            }
+        )
+        published[report_id][kind] += 1
+    if rows:
+        session.execute(insert(SharedEntry), rows)
 
 
 def _entries_of(
-    session: Session, keyring: Keyring, local: LocalIdentity, report_id: uuid.UUID
-) -> list[tuple[str, bytes, int]]:
-    """(kind, value, source row id) of everything the report can share, once each."""
-    selectors: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in session.scalars(
-        select(Identifier).where(Identifier.report_id == report_id).order_by(Identifier.id)
-    ):
-        value = keyring.decrypt(row.value_enc, context=VALUE_CONTEXT)
-        selectors[row.kind].setdefault(value, row.id)
-    entries: list[tuple[str, bytes, int]] = []
+    session: Session, keyring: Keyring, local: LocalIdentity, report_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, str, bytes, int]]:
+    """(report, kind, value, source row id) of everything the reports can share, once each
+    per report; each distinct selector's token is computed once."""
+    selectors: dict[str, dict[tuple[uuid.UUID, str], int]] = defaultdict(dict)
+    images: dict[tuple[uuid.UUID, bytes], int] = {}
+    for chunk in _chunks(report_ids):
+        for row in session.scalars(
+            select(Identifier).where(Identifier.report_id.in_(chunk)).order_by(Identifier.id)
+        ):
+            value = keyring.decrypt(row.value_enc, context=VALUE_CONTEXT)
+            selectors[row.kind].setdefault((row.report_id, value), row.id)
+        for file in session.scalars(
+            select(ReportFile).where(ReportFile.report_id.in_(chunk)).order_by(ReportFile.id)
+        ):
+            if file.pdq and (file.pdq_quality or 0) >= MIN_PDQ_QUALITY:
+                images.setdefault((file.report_id, bytes.fromhex(file.pdq)), file.id)
+    entries: list[tuple[uuid.UUID, str, bytes, int]] = []
     for kind, found in selectors.items():
-        inputs = [selector_input(kind, value) for value in found]
-        tokens = oprf.owner_tokens(local.oprf_key(kind), inputs)
-        entries += [(kind, t, source) for t, source in zip(tokens, found.values(), strict=True)]
-    images: dict[bytes, int] = {}
-    for file in session.scalars(
-        select(ReportFile).where(ReportFile.report_id == report_id).order_by(ReportFile.id)
-    ):
-        if file.pdq and (file.pdq_quality or 0) >= MIN_PDQ_QUALITY:
-            images.setdefault(bytes.fromhex(file.pdq), file.id)
-    entries += [(IMAGE_KIND, pdq, source) for pdq, source in images.items()]
+        values = list(dict.fromkeys(value for _, value in found))
+        tokens = oprf.owner_tokens(
+            local.oprf_key(kind), [selector_input(kind, value) for value in values]
+        )
+        token_of = dict(zip(values, tokens, strict=True))
+        entries += [(r, kind, token_of[value], source) for (r, value), source in found.items()]
+    entries += [(r, IMAGE_KIND, pdq, source) for (r, pdq), source in images.items()]
     if local.pprl_secret is not None:
         clks = report_person_clks(
-            session=session, keyring=keyring, secret=local.pprl_secret, report_id=report_id
+            session=session, keyring=keyring, secret=local.pprl_secret, report_ids=report_ids
         )
-        entries += [(PERSON_KIND, clk, source) for clk, source in clks]
+        entries += [(r, PERSON_KIND, clk, source) for r, clk, source in clks]
     return entries
+
+
+def _chunks(report_ids: Sequence[uuid.UUID], size: int = 500) -> list[Sequence[uuid.UUID]]:
+    return [report_ids[start : start + size] for start in range(0, len(report_ids), size)]
 
 
 def _feed_entry(entry: SharedEntry) -> FeedEntry:
