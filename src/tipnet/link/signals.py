@@ -1,0 +1,590 @@
+"""What items share: selectors, near-duplicate texts and reused images, as signals.
+
+Two steps, so that the costly one runs in parallel:
+
+1. :func:`prepare_block` (per partition, in any worker): selectors extracted with
+   :mod:`tipnet.identifiers` exactly as at intake (free text mined with the item's countries as
+   hints, so obfuscated phones are recovered), a detection score for items without one
+   (:mod:`tipnet.detect.scoring`), a MinHash signature of the text, and the image hashes. The
+   result, an :class:`ItemBlock`, is columnar and holds no text.
+2. :func:`build_signals` (once, over all blocks merged into a :class:`Corpus`): a *signal* is a
+   set of items sharing one thing: one normalised selector, one cluster of PDQ hashes within
+   the match distance of each other, one cluster of near-duplicate texts, or an item that others
+   name. The result is a :class:`SignalTable`: signal kinds and labels, and the item-signal
+   incidence as two arrays.
+
+Selector kinds that link are phones, emails, handles, URLs and wallets; registered domains are
+left out by default because a platform's own domain is in every item it hosts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from tipnet.link.items import KINDS, Item, Skips
+from tipnet.link.minhash import DEFAULT_THRESHOLD, MinHasher, near_duplicates
+
+LINKING_KINDS = frozenset({"phone", "email", "handle", "url", "wallet"})
+STRONG_KINDS = ("phone", "email", "handle", "url", "wallet", "domain", "item")
+WEAK_KINDS = ("image", "text")
+SIGNAL_KINDS = STRONG_KINDS + WEAK_KINDS
+NO_TIME = np.iinfo(np.int64).min
+MATCH_DISTANCE = 31
+_HEX = frozenset("0123456789abcdef")
+
+Int64Array = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]
+UInt64Array = npt.NDArray[np.uint64]
+Float32Array = npt.NDArray[np.float32]
+Matcher = Callable[[npt.NDArray[np.uint8], int], tuple[Int64Array, Int64Array]]
+
+
+@dataclass(frozen=True)
+class SignalConfig:
+    """Which signals to compute. ``text_threshold`` is the Jaccard similarity of word shingles
+    from which two texts are near-duplicates; ``image_distance`` the PDQ match distance."""
+
+    kinds: frozenset[str] = LINKING_KINDS
+    text_threshold: float = DEFAULT_THRESHOLD
+    num_perm: int = 64
+    shingle_words: int = 2
+    min_shingles: int = 5
+    image_distance: int = MATCH_DISTANCE
+    score: bool = True
+
+    def minhasher(self) -> MinHasher:
+        return MinHasher(self.num_perm, self.shingle_words, self.min_shingles)
+
+
+@dataclass
+class ItemBlock:
+    """One partition's items, prepared: columns in item order, no text.
+
+    Countries and cities are codes into ``places`` (a block-local vocabulary). Selectors are
+    ``(sel_rows[k], sel_keys[k])`` pairs; ``labels`` maps each key to ``"kind:value"``."""
+
+    item_ids: list[str]
+    kinds: npt.NDArray[np.int8]
+    times: Int64Array
+    country: Int32Array  # code of the first country, -1 unknown
+    city: Int32Array
+    other_rows: Int32Array  # (row, country code) for every further country an item names
+    other_codes: Int32Array
+    places: list[str]
+    risks: Float32Array  # NaN: not scored
+    accounts: UInt64Array  # key of the posting account, 0: none
+    sel_rows: Int32Array
+    sel_keys: UInt64Array
+    labels: dict[int, str]
+    link_rows: Int32Array
+    link_targets: list[str]
+    image_rows: Int32Array
+    image_hashes: npt.NDArray[np.uint8]
+    text_rows: Int32Array
+    signatures: npt.NDArray[np.uint32]
+    skips: Skips = field(default_factory=Skips)
+
+
+@dataclass
+class SignalTable:
+    """Signals and which items carry them: ``(items[k], signals[k])`` incidence pairs."""
+
+    kinds: npt.NDArray[np.int8]  # index into SIGNAL_KINDS
+    labels: list[str]
+    items: Int64Array
+    signals: Int64Array
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def degrees(self) -> Int64Array:
+        return np.bincount(self.signals, minlength=len(self)).astype(np.int64)
+
+
+def prepare_block(items: Sequence[Item], config: SignalConfig) -> ItemBlock:
+    """Everything costly about a partition's items: selectors, scores, signatures, hashes."""
+    skips = Skips()
+    items = _unique_items(items, skips)
+    places: dict[str, int] = {}
+    sel_rows: list[int] = []
+    sel_keys: list[int] = []
+    labels: dict[int, str] = {}
+    extracted: dict[tuple[object, ...], list[str]] = {}
+    _cache_phone_patterns()
+    accounts = np.zeros(len(items), dtype=np.uint64)
+    for row, item in enumerate(items):
+        found = _selectors(item, config.kinds, extracted, skips)
+        if not found:
+            skips.add("items with no selector (linked by text or images only)", item.item_id)
+        for label in found:
+            key = selector_key(label)
+            labels[key] = label
+            sel_rows.append(row)
+            sel_keys.append(key)
+        account = _account(item, found)
+        accounts[row] = selector_key(account) if account else 0
+    country, city, other_rows, other_codes = _places(items, places, skips)
+    link_rows = [row for row, item in enumerate(items) for _ in item.links]
+    image_rows, image_hashes = _image_hashes(items, skips)
+    texts = [item.text for item in items]
+    text_rows, signatures = config.minhasher().signatures(texts)
+    unsigned = len(items) - len(text_rows)
+    if unsigned:
+        skips.add("items whose text is too short for near-duplicate matching", count=unsigned)
+    return ItemBlock(
+        item_ids=[item.item_id for item in items],
+        kinds=np.array([KINDS.index(item.kind) for item in items], dtype=np.int8),
+        times=np.array([_seconds(item.time, skips) for item in items], dtype=np.int64),
+        country=country,
+        city=city,
+        other_rows=other_rows,
+        other_codes=other_codes,
+        places=list(places),
+        risks=_risks(items, config.score, skips),
+        accounts=accounts,
+        sel_rows=np.array(sel_rows, dtype=np.int32),
+        sel_keys=np.array(sel_keys, dtype=np.uint64),
+        labels=labels,
+        link_rows=np.array(link_rows, dtype=np.int32),
+        link_targets=[target for item in items for target in item.links],
+        image_rows=image_rows,
+        image_hashes=image_hashes,
+        text_rows=text_rows.astype(np.int32),
+        signatures=signatures,
+        skips=skips,
+    )
+
+
+def unique_pairs(
+    first: Int64Array, second: Int64Array
+) -> tuple[Int64Array, Int64Array, Int64Array]:
+    """Distinct ``(first, second)`` pairs, sorted, with how often each occurs (a lexsort: much
+    faster than ``np.unique(axis=1)``)."""
+    if len(first) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), empty.copy()
+    order = np.lexsort((second, first))
+    a, b = first[order], second[order]
+    start = np.ones(len(a), dtype=bool)
+    start[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    positions = np.flatnonzero(start)
+    counts = np.diff(np.append(positions, len(a)))
+    return a[positions], b[positions], counts.astype(np.int64)
+
+
+def _cache_phone_patterns() -> None:
+    """phonenumbers compiles its per-region patterns on use and relies on the re module's cache
+    of 512, which a node seeing numbers from many regions overflows: a fifth of extraction
+    time went to compiling the same patterns again. Keep them all (a few MB, once)."""
+    from phonenumbers import re_util
+
+    enable = getattr(re_util, "enable_pattern_cache", None)
+    if enable is not None:
+        enable()
+
+
+def selector_key(label: str) -> int:
+    """A stable 64-bit key for a ``"kind:value"`` label (never 0: 0 means none)."""
+    digest = hashlib.blake2b(label.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") | 1
+
+
+@dataclass
+class Corpus:
+    """All items of a run, merged from blocks: the columns the graph and networks need."""
+
+    item_ids: list[str]
+    kinds: npt.NDArray[np.int8]
+    times: Int64Array
+    country: Int32Array
+    city: Int32Array
+    other_rows: Int64Array
+    other_codes: Int32Array
+    places: list[str]
+    risks: Float32Array
+    accounts: UInt64Array
+    sel_rows: Int64Array
+    sel_keys: UInt64Array
+    labels: dict[int, str]
+
+    def __len__(self) -> int:
+        return len(self.item_ids)
+
+
+def build_signals(
+    blocks: Sequence[ItemBlock],
+    config: SignalConfig,
+    *,
+    matcher: Matcher | None = None,
+    skips: Skips | None = None,
+) -> tuple[Corpus, SignalTable]:
+    """Merge the blocks (a repeated item id keeps its first occurrence) and list the signals.
+
+    ``matcher(hashes, distance) -> (i, j)`` finds pairs of distinct hashes within ``distance``;
+    by default :class:`tipnet.link.pdq_index.PDQIndex`."""
+    skips = skips if skips is not None else Skips()
+    corpus, keep = _merge(blocks, skips)
+    offsets = np.cumsum([0] + [len(block.item_ids) for block in blocks])
+    parts = [
+        _selector_signals(corpus),
+        _link_signals(blocks, keep, offsets, corpus, skips),
+        _image_signals(blocks, keep, offsets, config, matcher or _pdq_pairs),
+        _text_signals(blocks, keep, offsets, config, corpus, skips),
+    ]
+    kinds: list[npt.NDArray[np.int8]] = []
+    labels: list[str] = []
+    items: list[Int64Array] = []
+    signals: list[Int64Array] = []
+    for part_kinds, part_labels, part_items, part_signals in parts:
+        signals.append(part_signals + len(labels))
+        kinds.append(part_kinds)
+        labels += part_labels
+        items.append(part_items)
+    table = SignalTable(
+        np.concatenate(kinds).astype(np.int8),
+        labels,
+        np.concatenate(items).astype(np.int64),
+        np.concatenate(signals).astype(np.int64),
+    )
+    return corpus, table
+
+
+# --- one block ---------------------------------------------------------------------------------
+
+
+def _unique_items(items: Sequence[Item], skips: Skips) -> list[Item]:
+    seen: set[str] = set()
+    unique = []
+    for item in items:
+        if item.item_id in seen:
+            skips.add("duplicate item id (first occurrence kept)", item.item_id)
+            continue
+        seen.add(item.item_id)
+        unique.append(item)
+    return unique
+
+
+def _selectors(
+    item: Item, kinds: frozenset[str], cache: dict[tuple[object, ...], list[str]], skips: Skips
+) -> list[str]:
+    """The item's selector labels (``"kind:value"``) of the kinds that link. Extraction is done
+    one value at a time and remembered for the block: a poster repeats its phone, email and
+    handle, and boilerplate repeats whole texts."""
+    found: dict[str, None] = {}
+    for kind, values in item.fields.items():
+        for value in values:
+            found.update(dict.fromkeys(_extracted(cache, skips, item, fields={kind: (value,)})))
+    for handle in item.handles:
+        found.update(dict.fromkeys(_extracted(cache, skips, item, handles=(handle,))))
+    if item.text:
+        found.update(dict.fromkeys(_extracted(cache, skips, item, texts={"text": item.text})))
+    found.update(dict.fromkeys(f"{kind}:{value}" for kind, value in item.selectors))
+    return [label for label in found if label.split(":", 1)[0] in kinds]
+
+
+def _extracted(
+    cache: dict[tuple[object, ...], list[str]],
+    skips: Skips,
+    item: Item,
+    *,
+    fields: dict[str, tuple[str, ...]] | None = None,
+    handles: tuple[tuple[str, str, str | None], ...] = (),
+    texts: dict[str, str] | None = None,
+) -> list[str]:
+    from tipnet.identifiers import extract_selectors
+
+    what = (fields and next(iter(fields.items()))) or handles[:1] and handles[0][1:] or texts
+    key = (str(what), item.countries, item.platform)
+    labels = cache.get(key)
+    if labels is None:
+        result = extract_selectors(
+            fields=fields or {},
+            handles=handles,
+            texts=texts or {},
+            region_hints=item.countries,
+            platform=item.platform,
+        )
+        labels = cache[key] = [f"{s.kind.value}:{s.value}" for s in result.selectors]
+        for problem in result.problems:
+            kind = problem.kind.value if problem.kind else "selector"
+            skips.add(f"{kind} values that could not be normalised", problem.raw)
+    return labels
+
+
+def _account(item: Item, found: list[str]) -> str | None:
+    """The posting account, as a normalised handle label when it normalises."""
+    if item.handles:
+        source, handle, platform = item.handles[0]
+        if source != "recipient":
+            return f"account:{platform or ''}:{handle.strip().lstrip('@').lower()}"
+    return next((label for label in found if label.startswith("handle:")), None)
+
+
+def _places(
+    items: Sequence[Item], places: dict[str, int], skips: Skips
+) -> tuple[Int32Array, Int32Array, Int32Array, Int32Array]:
+    country = np.full(len(items), -1, dtype=np.int32)
+    city = np.full(len(items), -1, dtype=np.int32)
+    other_rows: list[int] = []
+    other_codes: list[int] = []
+    for row, item in enumerate(items):
+        codes = [places.setdefault(c, len(places)) for c in item.countries if _alpha3(c)]
+        if len(codes) < len(item.countries):
+            skips.add("country codes that are not ISO 3166 alpha-3 (ignored)", item.item_id)
+        if codes:
+            country[row] = codes[0]
+            other_rows += [row] * (len(codes) - 1)
+            other_codes += codes[1:]
+        if item.city:
+            city[row] = places.setdefault(f"city:{item.city}", len(places))
+    return (
+        country,
+        city,
+        np.array(other_rows, dtype=np.int32),
+        np.array(other_codes, dtype=np.int32),
+    )
+
+
+def _alpha3(code: str) -> bool:
+    return len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()
+
+
+def _seconds(stamp: str | None, skips: Skips) -> int:
+    import datetime as dt
+
+    if stamp is None:
+        return int(NO_TIME)
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        skips.add("times that are not ISO 8601 (time left unknown)", stamp)
+        return int(NO_TIME)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp())
+
+
+def _risks(items: Sequence[Item], score: bool, skips: Skips) -> Float32Array:
+    risks = np.array(
+        [math.nan if item.risk is None else item.risk for item in items], dtype=np.float32
+    )
+    todo = [row for row, item in enumerate(items) if item.risk is None and item.text.strip()]
+    if not score or not todo:
+        return risks
+    from tipnet.detect.scoring import score_records
+
+    records: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in todo:
+        kind, text = items[row].kind, items[row].text
+        key = (kind, text)
+        if key not in records:
+            records[key] = {"kind": kind, "text": text} if kind in _SCORED else {"text": text}
+    keys = list(records)
+    results = dict(zip(keys, score_records([records[key] for key in keys]), strict=True))
+    for row in todo:
+        result = results[(items[row].kind, items[row].text)]
+        if "score" in result:
+            risks[row] = result["score"]
+        else:
+            skips.add("items that could not be scored", f"{items[row].item_id}: {result['error']}")
+    return risks
+
+
+_SCORED = frozenset({"ad", "job_offer", "profile", "message"})
+
+
+def _image_hashes(items: Sequence[Item], skips: Skips) -> tuple[Int32Array, npt.NDArray[np.uint8]]:
+    rows: list[int] = []
+    hexes: list[str] = []
+    for row, item in enumerate(items):
+        for pdq, _quality in item.images:
+            text = pdq.strip().lower()
+            if len(text) != 64 or not _HEX.issuperset(text):
+                skips.add("image hashes that are not 64 hex digits (ignored)", item.item_id)
+                continue
+            rows.append(row)
+            hexes.append(text)
+    hashes = np.frombuffer(bytes.fromhex("".join(hexes)), dtype=np.uint8).reshape(-1, 32)
+    return np.array(rows, dtype=np.int32), hashes.copy()
+
+
+# --- all blocks ----------------------------------------------------------------------------------
+
+
+def _merge(blocks: Sequence[ItemBlock], skips: Skips) -> tuple[Corpus, list[Int64Array]]:
+    """One corpus from the blocks; ``keep[b][r]`` is block b's row r in the corpus, or -1."""
+    places: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    keep: list[Int64Array] = []
+    columns: dict[str, list[Any]] = {name: [] for name in _MERGED}
+    item_ids: list[str] = []
+    labels: dict[int, str] = {}
+    for block in blocks:
+        skips.merge(block.skips)
+        mapping = np.array([places.setdefault(p, len(places)) for p in block.places] + [-1])
+        rows = np.full(len(block.item_ids), -1, dtype=np.int64)
+        for row, item_id in enumerate(block.item_ids):
+            if item_id in seen:
+                skips.add("duplicate item id (first occurrence kept)", item_id)
+                continue
+            rows[row] = seen[item_id] = len(item_ids)
+            item_ids.append(item_id)
+        kept = rows >= 0
+        keep.append(rows)
+        for name in ("kinds", "times", "risks", "accounts"):
+            columns[name].append(getattr(block, name)[kept])
+        columns["country"].append(mapping[block.country[kept]])
+        columns["city"].append(mapping[block.city[kept]])
+        other = rows[block.other_rows] >= 0
+        columns["other_rows"].append(rows[block.other_rows][other])
+        columns["other_codes"].append(mapping[block.other_codes[other]])
+        selected = rows[block.sel_rows] >= 0
+        columns["sel_rows"].append(rows[block.sel_rows][selected])
+        columns["sel_keys"].append(block.sel_keys[selected])
+        labels.update(block.labels)
+    merged = {
+        name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in columns.items()
+    }
+    corpus = Corpus(
+        item_ids=item_ids,
+        kinds=merged["kinds"].astype(np.int8),
+        times=merged["times"].astype(np.int64),
+        country=merged["country"].astype(np.int32),
+        city=merged["city"].astype(np.int32),
+        other_rows=merged["other_rows"].astype(np.int64),
+        other_codes=merged["other_codes"].astype(np.int32),
+        places=list(places),
+        risks=merged["risks"].astype(np.float32),
+        accounts=merged["accounts"].astype(np.uint64),
+        sel_rows=merged["sel_rows"].astype(np.int64),
+        sel_keys=merged["sel_keys"].astype(np.uint64),
+        labels=labels,
+    )
+    return corpus, keep
+
+
+_MERGED = (
+    "kinds", "times", "risks", "accounts", "country", "city", "other_rows", "other_codes",
+    "sel_rows", "sel_keys",
+)  # fmt: skip
+
+SignalPart = tuple[npt.NDArray[np.int8], list[str], Int64Array, Int64Array]
+
+
+def _selector_signals(corpus: Corpus) -> SignalPart:
+    """One signal per selector carried by two items or more (a selector of one item links
+    nothing; it stays in the corpus for the network's selector list)."""
+    keys, inverse, counts = np.unique(corpus.sel_keys, return_inverse=True, return_counts=True)
+    shared = counts >= 2
+    number = np.cumsum(shared) - 1
+    mask = shared[inverse]
+    labels = [corpus.labels[int(key)] for key in keys[shared]]
+    kinds = np.array([STRONG_KINDS.index(label.split(":", 1)[0]) for label in labels], np.int8)
+    return kinds, labels, corpus.sel_rows[mask], number[inverse[mask]].astype(np.int64)
+
+
+def _link_signals(
+    blocks: Sequence[ItemBlock],
+    keep: list[Int64Array],
+    offsets: Int64Array,
+    corpus: Corpus,
+    skips: Skips,
+) -> SignalPart:
+    """An item that others name (a message's sender profile) shares a signal with them."""
+    position = {item_id: row for row, item_id in enumerate(corpus.item_ids)}
+    groups: dict[int, list[int]] = {}
+    for block, rows in zip(blocks, keep, strict=True):
+        for row, target in zip(block.link_rows.tolist(), block.link_targets, strict=True):
+            source, named = int(rows[row]), position.get(target)
+            if named is None:
+                skips.add("links to items not in this run (ignored)", target)
+            elif source >= 0 and named != source:
+                groups.setdefault(named, [named]).append(source)
+    labels = [f"item:{corpus.item_ids[named]}" for named in groups]
+    items = [np.array(members, dtype=np.int64) for members in groups.values()]
+    signals = [np.full(len(m), k, dtype=np.int64) for k, m in enumerate(items)]
+    return (
+        np.full(len(labels), STRONG_KINDS.index("item"), dtype=np.int8),
+        labels,
+        np.concatenate(items) if items else np.zeros(0, np.int64),
+        np.concatenate(signals) if signals else np.zeros(0, np.int64),
+    )
+
+
+def _image_signals(
+    blocks: Sequence[ItemBlock],
+    keep: list[Int64Array],
+    offsets: Int64Array,
+    config: SignalConfig,
+    matcher: Matcher,
+) -> SignalPart:
+    """One signal per cluster of hashes within the match distance of each other (connected
+    components of the match graph over distinct hashes)."""
+    rows = np.concatenate([k[b.image_rows] for b, k in zip(blocks, keep, strict=True)])
+    hashes = np.concatenate([b.image_hashes for b in blocks]) if blocks else np.zeros((0, 32))
+    kept = rows >= 0
+    rows, hashes = rows[kept], hashes[kept].astype(np.uint8)
+    if len(rows) == 0:
+        return np.zeros(0, np.int8), [], np.zeros(0, np.int64), np.zeros(0, np.int64)
+    distinct, inverse = np.unique(hashes, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    i, j = matcher(distinct, config.image_distance)
+    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(len(distinct), len(distinct)))
+    _, cluster = connected_components(graph, directed=False)
+    occurrence = cluster[inverse]
+    clusters, items, _ = unique_pairs(occurrence.astype(np.int64), rows)  # one per item, cluster
+    shared = np.bincount(clusters)[clusters] >= 2  # a cluster on one item links nothing
+    clusters, items = clusters[shared], items[shared]
+    used, number = np.unique(clusters, return_inverse=True)
+    first_hash = np.full(cluster.max() + 1, -1, dtype=np.int64)
+    first_hash[cluster[::-1]] = np.arange(len(cluster))[::-1]  # lowest distinct hash per cluster
+    labels = ["image:" + distinct[first_hash[c]].tobytes().hex() for c in used.tolist()]
+    kinds = np.full(len(labels), SIGNAL_KINDS.index("image"), dtype=np.int8)
+    return kinds, labels, items, number.reshape(-1).astype(np.int64)
+
+
+def _text_signals(
+    blocks: Sequence[ItemBlock],
+    keep: list[Int64Array],
+    offsets: Int64Array,
+    config: SignalConfig,
+    corpus: Corpus,
+    skips: Skips,
+) -> SignalPart:
+    """One signal per cluster of near-duplicate texts (connected components of the pairs whose
+    estimated Jaccard similarity reaches the threshold)."""
+    rows = np.concatenate([k[b.text_rows] for b, k in zip(blocks, keep, strict=True)])
+    signatures = np.concatenate([b.signatures for b in blocks])
+    kept = rows >= 0
+    rows, signatures = rows[kept], signatures[kept]
+    i, j, crowded = near_duplicates(signatures, config.text_threshold)
+    if crowded:
+        skips.add(
+            "crowded LSH buckets (texts linked to their nearest neighbours only)", None, crowded
+        )
+    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(len(rows), len(rows)))
+    _, cluster = connected_components(graph, directed=False)
+    sizes = np.bincount(cluster)
+    member = sizes[cluster] >= 2
+    used, number = np.unique(cluster[member], return_inverse=True)
+    first = np.full(len(sizes), len(rows), dtype=np.int64)
+    np.minimum.at(first, cluster, rows)
+    labels = [f"text:{corpus.item_ids[int(first[c])]}" for c in used.tolist()]
+    kinds = np.full(len(labels), SIGNAL_KINDS.index("text"), dtype=np.int8)
+    return kinds, labels, rows[member].astype(np.int64), number.reshape(-1).astype(np.int64)
+
+
+def _pdq_pairs(hashes: npt.NDArray[np.uint8], distance: int) -> tuple[Int64Array, Int64Array]:
+    from tipnet.link.pdq_index import PDQIndex
+
+    i, j, _ = PDQIndex.build(hashes).pairs_within(distance)
+    return i, j
