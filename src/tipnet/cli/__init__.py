@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tipnet.cli import admin, audit, db, demo, detect, federation, reports, serve, simulate
+from tipnet.cli import admin, audit, db, demo, detect, federation, link, reports, serve, simulate
 
 app = typer.Typer(
     help="tipnet: a node for reporting, investigating and sharing information on trafficking "
@@ -24,3 +24,4 @@ app.add_typer(simulate.exercise_app, name="exercise")
 app.add_typer(federation.node_app, name="node")
 app.add_typer(federation.peers_app, name="peers")
 app.add_typer(federation.federation_app, name="federation")
+app.add_typer(link.app, name="link")

@@ -27,11 +27,15 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
+from tipnet.errors import InvalidInput
 from tipnet.link.items import KINDS
 from tipnet.link.signals import NO_TIME, SIGNAL_KINDS, Corpus, SignalTable, unique_pairs
 
@@ -293,3 +297,31 @@ def _signals_by_group(
 
 
 _ITEM_TO_ITEM = frozenset({"text", "item"})
+
+
+def write_networks(networks: list[Network], path: Path) -> Path:
+    """Networks as JSONL (one per line) or Parquet (nested columns), by the file's suffix."""
+    if path.suffix == ".parquet":
+        pa, pq = import_module("pyarrow"), import_module("pyarrow.parquet")
+        rows = [network.as_dict() for network in networks]
+        pq.write_table(pa.Table.from_pylist(rows), path, compression="zstd")
+        return path
+    with path.open("wb") as handle:
+        for network in networks:
+            handle.write(orjson.dumps(network.as_dict()) + b"\n")
+    return path
+
+
+def read_assignments(path: Path) -> dict[str, str]:
+    """Item id -> network id from a networks file written by :func:`write_networks`."""
+    try:
+        if path.suffix == ".parquet":
+            table = import_module("pyarrow.parquet").read_table(path, columns=["id", "items"])
+            rows: list[dict[str, Any]] = table.to_pylist()
+        else:
+            rows = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+        return {str(item["item_id"]): str(row["id"]) for row in rows for item in row["items"]}
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InvalidInput(
+            f"{path} is not a networks file from `tipnet link run`: {error}"
+        ) from error
