@@ -247,23 +247,27 @@ class PDQIndex:
         if self._rows is None or self._group_starts is None:
             return first, second, d
         starts, sizes = self._group_starts[:-1], np.diff(self._group_starts)
-        repeated = np.flatnonzero(sizes > 1)  # identical hashes pair among themselves
-        left = np.concatenate([first, repeated])
-        right = np.concatenate([second, repeated])
-        distances = np.concatenate([d, np.zeros(len(repeated), dtype=np.int16)])
-        counts = sizes[left] * sizes[right]
-        _check_result_size(
-            int(counts.sum()) - int((sizes[repeated] * (sizes[repeated] + 1)).sum()) // 2
-        )
-        pair = np.repeat(np.arange(len(left)), counts)
-        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        row_a = self._rows[starts[left[pair]] + within // sizes[right[pair]]]
-        row_b = self._rows[starts[right[pair]] + within % sizes[right[pair]]]
-        keep = (left[pair] != right[pair]) | (row_a < row_b)
-        row_a, row_b, pair = row_a[keep], row_b[keep], pair[keep]
+        # Identical hashes pair among themselves: each row with the rows after it in its group.
+        positions = np.arange(self._size)
+        later = np.repeat(self._group_starts[1:], sizes) - positions - 1
+        cross = sizes[first] * sizes[second]  # every row of one hash with every row of the other
+        _check_result_size(int(later.sum()) + int(cross.sum()))
+        pair = np.repeat(np.arange(len(first)), cross)
+        within = _ranges(np.zeros(len(cross), np.int64), cross)
+        row_a = self._rows[
+            np.concatenate(
+                [np.repeat(positions, later), starts[first[pair]] + within // sizes[second[pair]]]
+            )
+        ]
+        row_b = self._rows[
+            np.concatenate(
+                [_ranges(positions + 1, later), starts[second[pair]] + within % sizes[second[pair]]]
+            )
+        ]
+        distances = np.concatenate([np.zeros(int(later.sum()), np.int16), d[pair]])
         i, j = np.minimum(row_a, row_b), np.maximum(row_a, row_b)
         order = np.argsort(i * self._size + j, kind="stable")
-        return i[order], j[order], distances[pair][order]
+        return i[order], j[order], distances[order]
 
 
 # -- layout and cost model -----------------------------------------------------------------------
