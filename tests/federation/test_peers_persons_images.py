@@ -23,9 +23,10 @@ from tests.federation.fednodes import (
     three_nodes,
 )
 from tipnet.db import transaction
-from tipnet.federation import images, peers, persons, pprl
+from tipnet.federation import images, peers, persons, pprl, sharing
 from tipnet.federation import node as node_service
-from tipnet.federation.schemas import ImageQuery, PersonQuery, QueryResult
+from tipnet.federation.schemas import ImageQuery, Level, PersonQuery, QueryResult
+from tipnet.link.hashlists import read_hash_list
 
 NAME, BIRTH = "Fictional Broker Uno", "1979-11-23"
 PDQ = "f8f8f0cee0f4a84f06370a32038f67f0b36e2ed596623e1d33e6339c4e9c9b22"
@@ -128,3 +129,41 @@ def test_hamming_pairs() -> None:
     listed = [bytes(32), bytes.fromhex(PDQ)]
     assert images.hamming_pairs(asked, listed, 31) == [(0, 1, 0), (1, 1, 31)]
     assert images.hamming_pairs([], listed, 31) == []
+
+
+def test_named_hash_lists_follow_their_level(
+    trio: tuple[Node, Node, Node, Wire], tmp_path: Path
+) -> None:
+    esp, ita, nga, wire = trio
+    listed = _flip(PDQ, 100)  # far from the report's image: only the list can match it
+    csv = tmp_path / "list.csv"
+    csv.write_text(f"pdq_hex,quality,label\n{listed},80,lure\n{listed},80,again\nzz,80,bad\n")
+    hashes = [row.tobytes() for row in read_hash_list(csv).hashes]
+    nga_at_esp = _peer_id(esp, nga)
+    with transaction(esp.session_factory) as session:
+        peers.update_agreement(
+            session=session, peer_id=nga_at_esp, actor=TEST_ACTOR, image_lists=True
+        )
+        shared = sharing.share_hash_list(
+            session=session,
+            name="industry lures",
+            hashes=hashes,
+            level=Level.PEERS,
+            peer_node_ids=[local_identity(ita).node_id],
+            actor=TEST_ACTOR,
+        )
+    assert shared.hashes == 1
+    near = _flip(listed, 2)
+    assert _at(_images(ita, wire, near), "ESP") == ("ok", [near])
+    assert _at(_images(nga, wire, near), "ESP") == ("ok", [])  # not named
+    with transaction(esp.session_factory) as session:
+        sharing.share_hash_list(
+            session=session,
+            name="industry lures",
+            hashes=hashes,
+            level=Level.LOCAL,
+            peer_node_ids=[],
+            actor=TEST_ACTOR,
+        )
+    assert _at(_images(ita, wire, near), "ESP") == ("ok", [])  # withdrawn through the feed
+    assert len(audit_events(esp, "federation.hash_list")) == 2

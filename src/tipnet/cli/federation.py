@@ -18,6 +18,7 @@ from tipnet.federation import hits, node, outbox, peers, pprl, sharing
 from tipnet.federation.context import FederationContext
 from tipnet.federation.schemas import AGREEMENT_KINDS, Level, SelectorQuery
 from tipnet.identifiers.selectors import SelectorKind
+from tipnet.link.hashlists import read_hash_list
 
 node_app = typer.Typer(help="This node's federation identity.", no_args_is_help=True)
 peers_app = typer.Typer(help="Peers and their sharing agreements.", no_args_is_help=True)
@@ -208,6 +209,36 @@ def share(
     for result in results:
         shared = ", ".join(f"{count} {kind}" for kind, count in sorted(result.shared.items()))
         console.print(f"{result.report_id}: {result.level.value} ({shared or 'nothing shared'})")
+
+
+@federation_app.command("hash-list")
+@friendly_errors
+def hash_list(
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, readable=True, help="CSV with a pdq_hex column."
+    ),
+    name: str = typer.Option(..., help="The list's name; sharing a name again replaces it."),
+    level: Level = typer.Option(..., help="local (withdraw), peers, or federation."),
+    peer: list[str] = typer.Option([], help="Node id of a peer that may pull it (level peers)."),
+) -> None:
+    """Share a PDQ hash list (ThreatExchange-style CSV) with the peers allowed image lists;
+    they pull it with their feed and match their images against it locally."""
+    hashes = read_hash_list(file)
+    ctx = context()
+    with ctx.transaction() as session:
+        shared = sharing.share_hash_list(
+            session=session,
+            name=name,
+            hashes=[row.tobytes() for row in hashes.hashes],
+            level=level,
+            peer_node_ids=peer,
+            actor=cli_actor(),
+        )
+    rejected = sum(hashes.reject_counts.values())
+    console.print(
+        f"hash list {shared.name!r}: {shared.hashes} hashes shared ({shared.level.value}); "
+        f"{rejected} rows skipped" + (f" ({dict(hashes.reject_counts)})" if rejected else "")
+    )
 
 
 @federation_app.command("query")

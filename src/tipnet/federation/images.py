@@ -19,10 +19,9 @@ from tipnet.federation.context import FederationContext
 from tipnet.federation.hits import active_peers, audit_query, outcome_of, sync_labelled
 from tipnet.federation.models import Peer, PeerEntry
 from tipnet.federation.schemas import IMAGE_KIND, Hit, ImageQuery, PeerOutcome, QueryResult
+from tipnet.link.pdq_index import PDQIndex
 
 PDQ_BYTES = 32
-CELLS_PER_CHUNK = 4_000_000  # pairs compared at once: about 128 MB of XORed bytes
-_POPCOUNT = np.array([bin(value).count("1") for value in range(256)], dtype=np.uint8)
 
 
 async def match_images(ctx: FederationContext, query: ImageQuery, *, actor: Actor) -> QueryResult:
@@ -54,20 +53,13 @@ async def match_images(ctx: FederationContext, query: ImageQuery, *, actor: Acto
 def hamming_pairs(
     asked: Sequence[bytes], listed: Sequence[bytes], max_distance: int
 ) -> list[tuple[int, int, int]]:
-    """(asked index, listed index, distance) of every pair within ``max_distance`` bits."""
+    """(asked index, listed index, distance) of every pair within ``max_distance`` bits, by
+    the exact multi-index search of :mod:`tipnet.link.pdq_index`."""
     if not asked or not listed:
         return []
-    a = _matrix(asked)
-    b = _matrix(listed)
-    rows = max(1, CELLS_PER_CHUNK // len(b))
-    found: list[tuple[int, int, int]] = []
-    for start in range(0, len(a), rows):
-        distances = _POPCOUNT[a[start : start + rows, None, :] ^ b[None, :, :]].sum(
-            axis=2, dtype=np.int32
-        )
-        for i, j in zip(*np.nonzero(distances <= max_distance), strict=True):
-            found.append((start + int(i), int(j), int(distances[i, j])))
-    return found
+    rows, ids, distances = PDQIndex.build(_matrix(listed)).search(_matrix(asked), max_distance)
+    found = zip(rows.tolist(), ids.tolist(), distances.tolist(), strict=True)
+    return sorted((int(i), int(j), int(d)) for i, j, d in found)
 
 
 def _match_copy(

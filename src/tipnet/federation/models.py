@@ -97,7 +97,8 @@ class FeedSequence(Base):
 
 
 class Distribution(Base):
-    """Who may match a report: ``peers`` (the named peers) or ``federation`` (every peer).
+    """Who may match a report (or a hash list): ``peers`` (the named peers) or ``federation``
+    (every peer).
     No current row means ``local``, the default: this node only. Changing the level withdraws
     the current row and its entries and publishes new ones, so a peer's view of an entry
     never changes after it was published."""
@@ -105,7 +106,9 @@ class Distribution(Base):
     __tablename__ = "federation_distributions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id"), index=True)
+    # What is shared: a report, or a named image hash list imported from a CSV file.
+    report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    hash_list: Mapped[str | None] = mapped_column(String(200), index=True)
     level: Mapped[str] = mapped_column(String(16))
     set_by: Mapped[str] = mapped_column(String(200))
     set_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

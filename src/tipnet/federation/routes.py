@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from tipnet.db import transaction
 from tipnet.errors import TipnetError
-from tipnet.federation import cooperation, oprf, persons, sharing
+from tipnet.federation import cooperation, oprf, persons
+from tipnet.federation import feed as feeds
 from tipnet.federation.context import FederationContext
 from tipnet.federation.inbound import SIGNED_PREFIX, InboundContext, SignedPeer, signed_peer
 from tipnet.federation.schemas import (
@@ -66,7 +67,7 @@ async def feed(
 
     def read() -> FeedPage:
         with transaction(ctx.session_factory) as session:
-            page = sharing.feed_page(
+            page = feeds.feed_page(
                 session=session,
                 local=ctx.local,
                 peer_id=peer.peer_id,
@@ -75,7 +76,7 @@ async def feed(
                 since=since,
                 limit=limit,
             )
-            sharing.audit_feed_read(session=session, actor=peer.actor, page=page)
+            feeds.audit_feed_read(session=session, actor=peer.actor, page=page)
             return page
 
     return _json(await _guarded(request, peer, lambda: run_in_threadpool(read)))
@@ -95,7 +96,7 @@ async def evaluate(request: Request, peer: SignedPeer) -> Response:
 
         def admit() -> None:
             with transaction(ctx.session_factory) as session:
-                sharing.admit_evaluation(
+                feeds.admit_evaluation(
                     session=session,
                     peer_id=peer.peer_id,
                     kinds=peer.kinds,

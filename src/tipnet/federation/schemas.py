@@ -201,6 +201,13 @@ class DistributionRead(BaseModel):
     set_at: dt.datetime | None
 
 
+class HashListRead(BaseModel):
+    name: str
+    level: Level
+    peers: list[str]
+    hashes: int = Field(description="Distinct PDQ hashes published.")
+
+
 # --- queries (investigators) ------------------------------------------------------------------
 
 

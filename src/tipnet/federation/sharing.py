@@ -19,12 +19,10 @@ only compared with the CLKs a peer sends.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -33,9 +31,8 @@ from tipnet.audit import service as audit
 from tipnet.audit.service import Actor
 from tipnet.crypto import Keyring
 from tipnet.db import utcnow
-from tipnet.errors import InvalidInput, PermissionDenied
+from tipnet.errors import InvalidInput
 from tipnet.federation import oprf, peers
-from tipnet.federation.audience import visible_entries
 from tipnet.federation.models import (
     SEQUENCE_ID,
     Distribution,
@@ -49,10 +46,8 @@ from tipnet.federation.person_records import report_person_clks
 from tipnet.federation.schemas import (
     IMAGE_KIND,
     PERSON_KIND,
-    SELECTOR_KINDS,
     DistributionRead,
-    FeedEntry,
-    FeedPage,
+    HashListRead,
     Level,
 )
 from tipnet.identifiers.models import Identifier
@@ -60,6 +55,7 @@ from tipnet.identifiers.service import VALUE_CONTEXT
 from tipnet.reports import service as reports
 from tipnet.reports.models import ReportFile
 
+PDQ_BYTES = 32
 MIN_PDQ_QUALITY = 50  # below this, PDQ hashes of different images collide too often
 REFERENCE_BYTES = 16
 
@@ -124,6 +120,67 @@ def set_distribution(
     return results
 
 
+def share_hash_list(
+    *,
+    session: Session,
+    name: str,
+    hashes: Sequence[bytes],
+    level: Level,
+    peer_node_ids: Sequence[str],
+    actor: Actor,
+) -> HashListRead:
+    """Publish a named list of PDQ hashes (imported from a CSV file) to the peers that may
+    have image lists, at a distribution level; sharing a name again replaces the list."""
+    if not name.strip() or len(name) > 200:
+        raise InvalidInput("a hash list needs a name of 1 to 200 characters")
+    audience = _audience(session, level, peer_node_ids)
+    counter = _locked_counter(session)
+    current = session.scalars(
+        select(Distribution).where(
+            Distribution.hash_list == name, Distribution.withdrawn_at.is_(None)
+        )
+    ).all()
+    _withdraw(session, counter, current)
+    unique = list(dict.fromkeys(h for h in hashes if len(h) == PDQ_BYTES))
+    if level is not Level.LOCAL and unique:
+        distribution = Distribution(hash_list=name, level=level.value, set_by=actor.name)
+        session.add(distribution)
+        session.flush()
+        session.add_all(
+            DistributionPeer(distribution_id=distribution.id, peer_id=p.id) for p in audience
+        )
+        rows = [
+            {
+                "distribution_id": distribution.id,
+                "kind": IMAGE_KIND,
+                "value": value,
+                "reference": secrets.token_hex(REFERENCE_BYTES),
+                "source_id": row,
+                "added_seq": counter.next(),
+            }
+            for row, value in enumerate(unique)
+        ]
+        session.execute(insert(SharedEntry), rows)
+    session.execute(
+        update(FeedSequence).where(FeedSequence.id == SEQUENCE_ID).values(value=counter.value)
+    )
+    result = HashListRead(
+        name=name,
+        level=level,
+        peers=sorted(peer.key_id for peer in audience),
+        hashes=len(unique) if level is not Level.LOCAL else 0,
+    )
+    audit.record(
+        session=session,
+        actor=actor,
+        action="federation.hash_list",
+        object_type="hash_list",
+        object_id=name[:64],
+        details=result.model_dump(mode="json"),
+    )
+    return result
+
+
 def read_distribution(*, session: Session, report_id: uuid.UUID) -> DistributionRead:
     reports.require_report(session=session, report_id=report_id)
     current = _current(session, report_id)
@@ -149,96 +206,6 @@ def read_distribution(*, session: Session, report_id: uuid.UUID) -> Distribution
         shared={str(kind): int(count) for kind, count in counts},
         set_by=current.set_by,
         set_at=current.set_at,
-    )
-
-
-def feed_epoch(local: LocalIdentity, kinds: Iterable[str], image_lists: bool) -> str:
-    """Names what a peer's copy of our feed was built under; when it changes (a new agreement),
-    the peer drops its copy and syncs from 0."""
-    text = f"{local.node_id}|{','.join(sorted(kinds))}|{image_lists}"
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def feed_page(
-    *,
-    session: Session,
-    local: LocalIdentity,
-    peer_id: int,
-    kinds: frozenset[str],
-    image_lists: bool,
-    since: int,
-    limit: int,
-) -> FeedPage:
-    """What the peer may see that changed after ``since``: adds and removals in order."""
-    upto = session.scalar(select(FeedSequence.value).where(FeedSequence.id == SEQUENCE_ID)) or 0
-    if since > upto:
-        raise InvalidInput(f"since={since} is ahead of this feed (at {upto}): sync from 0")
-    visible_kinds = sorted(k for k in kinds if k in SELECTOR_KINDS) + (
-        [IMAGE_KIND] if image_lists else []
-    )
-    seen = visible_entries(peer_id, visible_kinds)
-    added = session.execute(
-        seen.add_columns(SharedEntry.added_seq)
-        .where(SharedEntry.added_seq > since, SharedEntry.added_seq <= upto)
-        .order_by(SharedEntry.added_seq)
-        .limit(limit)
-    ).all()
-    removed = session.execute(
-        seen.add_columns(SharedEntry.removed_seq)
-        .where(SharedEntry.removed_seq > since, SharedEntry.removed_seq <= upto)
-        .order_by(SharedEntry.removed_seq)
-        .limit(limit)
-    ).all()
-    events = sorted(
-        [(row[-1], "add", row[0]) for row in added]
-        + [(row[-1], "remove", row[0]) for row in removed],
-        key=lambda event: event[0],
-    )[:limit]
-    more = len(events) == limit
-    return FeedPage(
-        epoch=feed_epoch(local, kinds, image_lists),
-        since=since,
-        next=events[-1][0] if more else upto,
-        more=more,
-        adds=[_feed_entry(entry) for _, op, entry in events if op == "add"],
-        removes=[entry.reference for _, op, entry in events if op == "remove"],
-    )
-
-
-def audit_feed_read(*, session: Session, actor: Actor, page: FeedPage) -> None:
-    audit.record(
-        session=session,
-        actor=actor,
-        action="federation.feed",
-        object_type="feed",
-        details={
-            "since": page.since,
-            "next": page.next,
-            "adds": len(page.adds),
-            "removes": len(page.removes),
-        },
-    )
-
-
-def admit_evaluation(
-    *, session: Session, peer_id: int, kinds: frozenset[str], kind: str, count: int, actor: Actor
-) -> None:
-    """Let a peer have ``count`` elements evaluated under ``kind``'s key, or refuse: the kind
-    must be in its agreement and the count within its hourly limit. Audited (count only)."""
-    if kind not in kinds:
-        raise PermissionDenied(
-            f"your agreement with this node does not cover '{kind}' "
-            f"(it covers: {', '.join(sorted(kinds)) or 'nothing'})"
-        )
-    peer = peers.require_peer(session=session, peer_id=peer_id, active=True)
-    left = peers.charge(session=session, peer=peer, elements=count)
-    audit.record(
-        session=session,
-        actor=actor,
-        action="federation.oprf.evaluate",
-        object_type="peer",
-        object_id=peer.key_id,
-        details={"kind": kind, "count": count, "left_this_hour": left},
     )
 
 
@@ -287,29 +254,37 @@ def _current(session: Session, report_id: uuid.UUID) -> Distribution | None:
 
 
 def _withdraw_current(session: Session, counter: _Counter, report_ids: Sequence[uuid.UUID]) -> None:
-    """Withdraw the reports' current distributions: each live entry gets a removal number."""
+    """Withdraw the reports' current distributions."""
     for chunk in _chunks(report_ids):
-        current = session.scalars(
-            select(Distribution).where(
-                Distribution.report_id.in_(chunk), Distribution.withdrawn_at.is_(None)
-            )
-        ).all()
-        if not current:
-            continue
-        now = utcnow()
-        for distribution in current:
-            distribution.withdrawn_at = now
-        live = session.scalars(
-            select(SharedEntry.id)
-            .where(
-                SharedEntry.distribution_id.in_([d.id for d in current]),
-                SharedEntry.removed_seq.is_(None),
-            )
-            .order_by(SharedEntry.id)
-        ).all()
-        if live:
-            removals = [{"id": entry_id, "removed_seq": counter.next()} for entry_id in live]
-            session.execute(update(SharedEntry), removals)
+        _withdraw(
+            session,
+            counter,
+            session.scalars(
+                select(Distribution).where(
+                    Distribution.report_id.in_(chunk), Distribution.withdrawn_at.is_(None)
+                )
+            ).all(),
+        )
+
+
+def _withdraw(session: Session, counter: _Counter, current: Sequence[Distribution]) -> None:
+    """Mark distributions withdrawn; each of their live entries gets a removal number."""
+    if not current:
+        return
+    now = utcnow()
+    for distribution in current:
+        distribution.withdrawn_at = now
+    live = session.scalars(
+        select(SharedEntry.id)
+        .where(
+            SharedEntry.distribution_id.in_([d.id for d in current]),
+            SharedEntry.removed_seq.is_(None),
+        )
+        .order_by(SharedEntry.id)
+    ).all()
+    if live:
+        removals = [{"id": entry_id, "removed_seq": counter.next()} for entry_id in live]
+        session.execute(update(SharedEntry), removals)
 
 
 def _publish(
@@ -392,9 +367,3 @@ def _entries_of(
 
 def _chunks(report_ids: Sequence[uuid.UUID], size: int = 500) -> list[Sequence[uuid.UUID]]:
     return [report_ids[start : start + size] for start in range(0, len(report_ids), size)]
-
-
-def _feed_entry(entry: SharedEntry) -> FeedEntry:
-    return FeedEntry(
-        kind=entry.kind, value=base64.b64encode(entry.value).decode(), reference=entry.reference
-    )

@@ -217,7 +217,8 @@ def upgrade() -> None:
     op.create_table(
         "federation_distributions",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("report_id", sa.Uuid(), nullable=False),
+        sa.Column("report_id", sa.Uuid(), nullable=True),
+        sa.Column("hash_list", sa.String(length=200), nullable=True),
         sa.Column("level", sa.String(length=16), nullable=False),
         sa.Column("set_by", sa.String(length=200), nullable=False),
         sa.Column("set_at", UtcDateTime(timezone=True), nullable=False),
@@ -230,6 +231,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_federation_distributions")),
     )
     with op.batch_alter_table("federation_distributions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_federation_distributions_hash_list"), ["hash_list"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_federation_distributions_report_id"), ["report_id"], unique=False
         )
