@@ -216,7 +216,8 @@ class PDQIndex:
                 found = _scan(self._bank, batch, start, distance, self_join=self_join)
                 parts += [(query + start, ids, d) for query, ids, d in found]
             return _concatenate(parts)
-        step = max(16, min(4096, _SEGMENT // _ball_size(max(self.chunk_widths), 2)))
+        widest_ball = max(_ball_size(w, r) for w, r in zip(self.chunk_widths, radii, strict=True))
+        step = max(1, min(4096, _SEGMENT // widest_ball))  # keys per batch: at most _SEGMENT
         probe = _probe_upward if self_join else _probe
         for chunk, radius in zip(self._chunks, radii, strict=True):
             if radius < 0:
