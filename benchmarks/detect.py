@@ -2,15 +2,17 @@
 
 Texts are synthetic job offers, ads and messages (a third with warning signs, some with an
 obscured phone number), scored with the indicator catalogue. Reports are the same texts as
-intake summaries (``score_report``). Profiles are the shipped Twitter model's accounts, scored
-with their explanations (per-feature contributions), from already-parsed columns and end to end
-from dicts. Each figure is printed beside its reference, measured in the same run:
+intake summaries (``score_report``). Profiles are the shipped Twitter and Instagram models'
+accounts, scored with their explanations (per-feature contributions) from already-parsed
+columns; Twitter's also end to end from dicts and from a file. Each figure is printed beside
+its reference, measured in the same run:
 
 - texts: the obvious alternative, one compiled regular expression per indicator scanned over
   the text in turn (what the Aho-Corasick automaton replaces);
-- profiles: scikit-learn's own ``predict_proba`` on the same rows, which gives no explanation.
+- profiles: the same model's own ``predict_proba`` on the same rows, which gives no explanation.
 
     python benchmarks/detect.py --texts 20000 --profiles 200000
+    python benchmarks/detect.py --quick      # a tenth of that
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import numpy as np  # noqa: E402
 from numpy.typing import NDArray  # noqa: E402
 
 if TYPE_CHECKING:
+    from tipnet.detect.accounts import AccountSpec
     from tipnet.detect.catalogue import Catalogue
 
 TEXT_GOAL = 5_000  # items/s per core, from the issue
@@ -61,7 +64,10 @@ def main() -> None:
     )
     parser.add_argument("--texts", type=int, default=20_000)
     parser.add_argument("--profiles", type=int, default=200_000)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the items")
     args = parser.parse_args()
+    if args.quick:
+        args.texts, args.profiles = args.texts // 10, args.profiles // 10
     print(f"one core (of {os.cpu_count()}); {args.texts} texts, {args.profiles} profiles")
     _texts(_corpus(args.texts))
     _profiles(args.profiles)
@@ -117,29 +123,15 @@ def _per_indicator_regex(loaded: Catalogue, corpus: list[str]) -> Callable[[], o
 
 
 def _profiles(count: int) -> None:
-    import csv
-    import gzip
+    from tipnet.detect import scoring
+    from tipnet.detect.accounts import INSTAGRAM, TWITTER
 
-    from tipnet.detect import scoring, store
-    from tipnet.detect.accounts import TWITTER, parse_records
-
-    path = store.shipped_directory().parent / "data" / TWITTER.data_file
-    with gzip.open(path, "rt") as stream:
-        rows = list(csv.DictReader(stream))
-    records = (rows * (count // len(rows) + 1))[:count]
-    matrix = TWITTER.matrix(parse_records(TWITTER, records))
-    model = scoring.engine().account_model(TWITTER.kind)
-    explained = _rate(lambda: _in_chunks(model.attribution.explain, matrix), count)
-    plain = _rate(lambda: _in_chunks(model.stored.estimator.predict_proba, matrix), count)
+    records = _shipped_records(TWITTER.data_file, count)
+    for spec in (TWITTER, INSTAGRAM):
+        _explained_rate(spec, _shipped_records(spec.data_file, count))
     partition = records[:5000]  # a partition as a Dask worker gets it: just read, in cache
     from_dicts = _rate(lambda: scoring.score_records(partition), len(partition))
     from_file = _file_rate(records)
-    print(f"profiles, score + per-feature explanation: {explained:,.0f} items/s")
-    print(
-        f"  reference, scikit-learn predict_proba (no explanation): {plain:,.0f} items/s "
-        f"-> {explained / plain:.2f} x; goal {PROFILE_GOAL:,}/s "
-        f"-> {explained / PROFILE_GOAL:.1f} x"
-    )
     print(
         "profiles from dicts, a 5,000-record partition (score_records: validation, features, "
         f"score, explanations): {from_dicts:,.0f} items/s -> {from_dicts / PROFILE_GOAL:.2f} x"
@@ -147,6 +139,38 @@ def _profiles(count: int) -> None:
     print(
         f"profiles from a CSV file to JSONL (tipnet detect score, {count:,} rows): "
         f"{from_file:,.0f} items/s -> {from_file / PROFILE_GOAL:.2f} x the goal"
+    )
+
+
+def _shipped_records(data_file: str, count: int) -> list[dict[str, str]]:
+    import csv
+    import gzip
+
+    from tipnet.detect import store
+
+    with gzip.open(store.shipped_directory().parent / "data" / data_file, "rt") as stream:
+        rows = list(csv.DictReader(stream))
+    return (rows * (count // len(rows) + 1))[:count]
+
+
+def _explained_rate(spec: AccountSpec, records: list[dict[str, str]]) -> None:
+    """Score + explanation of one shipped account model, beside its plain predict_proba."""
+    from tipnet.detect import scoring
+    from tipnet.detect.accounts import parse_records
+
+    count = len(records)
+    matrix = spec.matrix(parse_records(spec, records))
+    model = scoring.engine().account_model(spec.kind)
+    explained = _rate(lambda: _in_chunks(model.attribution.explain, matrix), count)
+    plain = _rate(lambda: _in_chunks(model.stored.estimator.predict_proba, matrix), count)
+    print(
+        f"profiles, {model.stored.label} ({type(model.stored.estimator).__name__}), score + "
+        f"per-feature explanation: {explained:,.0f} items/s"
+    )
+    print(
+        f"  reference, predict_proba of the same model (no explanation): {plain:,.0f} items/s "
+        f"-> {explained / plain:.2f} x; goal {PROFILE_GOAL:,}/s "
+        f"-> {explained / PROFILE_GOAL:.1f} x"
     )
 
 

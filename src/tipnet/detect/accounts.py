@@ -20,6 +20,8 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:  # scikit-learn is imported only when a model is trained
     from sklearn.ensemble import GradientBoostingClassifier
 
+    from tipnet.detect.attribution import LogOddsBlend
+
 Matrix = NDArray[np.float64]
 Columns = Mapping[str, NDArray[np.float64]]
 _TRUE = frozenset({"1", "true", "yes", "t", "y"})
@@ -45,7 +47,7 @@ class AccountSpec:
     meanings: dict[str, str]
     not_used: dict[str, str]  # training-data columns left out, and why
     derived: tuple[Derived, ...]
-    estimator: Callable[[], GradientBoostingClassifier]
+    estimator: Callable[[], GradientBoostingClassifier | LogOddsBlend]
     data_file: str
     data_source: str
 
@@ -192,12 +194,27 @@ def _twitter_estimator() -> GradientBoostingClassifier:
     )
 
 
-def _instagram_estimator() -> GradientBoostingClassifier:
-    from sklearn.ensemble import GradientBoostingClassifier
+def _instagram_estimator() -> LogOddsBlend:
+    from tipnet.detect.attribution import LogOddsBlend
 
-    return GradientBoostingClassifier(
-        n_estimators=200, learning_rate=0.05, max_depth=3, subsample=0.8, random_state=0
-    )
+    # the linear part reads followers, following, biography length and posts on a log scale,
+    # with a square for the three counts whose effect bends (very many or very few follows)
+    return LogOddsBlend(logged=(0, 1, 2, 3), squared=(0, 1, 3))
+
+
+def _zero(name: str) -> Callable[[Columns], NDArray[np.float64]]:
+    return lambda c: (c[name] == 0).astype(np.float64)
+
+
+def _profile_completeness(c: Columns) -> NDArray[np.float64]:
+    filled = (c["userBiographyLength"] > 0).astype(np.float64) + (c["userMediaCount"] > 0)
+    return filled + c["userHasProfilPic"]
+
+
+def _following_unless(flag: Callable[[Columns], NDArray[np.float64]]) -> Callable[[Columns], Any]:
+    """log(1 + following) where ``flag`` is 0: mass following by an account with nothing of its
+    own (no picture, no posts) is the pattern of bought followers."""
+    return lambda c: np.log1p(c["userFollowingCount"]) * (1.0 - flag(c))
 
 
 TWITTER = AccountSpec(
@@ -327,6 +344,28 @@ INSTAGRAM = AccountSpec(
             "username_digit_share",
             "share of the username that is digits",
             _share("usernameDigitCount", "usernameLength"),
+        ),
+        Derived(
+            "media_per_following",
+            "posts relative to accounts followed (log ratio)",
+            _log_ratio("userMediaCount", "userFollowingCount"),
+        ),
+        Derived(
+            "profile_completeness",
+            "parts of the profile filled in: biography, picture, any post (0 to 3)",
+            _profile_completeness,
+        ),
+        Derived("no_biography", "the biography is empty", _zero("userBiographyLength")),
+        Derived("no_posts", "has posted nothing", _zero("userMediaCount")),
+        Derived(
+            "following_without_picture",
+            "accounts followed (log) by an account without a profile picture",
+            _following_unless(lambda c: c["userHasProfilPic"]),
+        ),
+        Derived(
+            "following_without_posts",
+            "accounts followed (log) by an account that has posted nothing",
+            _following_unless(lambda c: (c["userMediaCount"] > 0).astype(np.float64)),
         ),
     ),
     estimator=_instagram_estimator,

@@ -54,12 +54,7 @@ def account_card(spec: AccountSpec, metadata: dict[str, Any], version: int) -> s
         *[f"- `{name}`: {why}" for name, why in spec.not_used.items()],
         "",
         "## Model",
-        f"{metadata['estimator']}: "
-        + ", ".join(
-            f"{key}={metadata['parameters'][key]}"
-            for key in ("n_estimators", "learning_rate", "max_depth", "subsample", "max_features")
-        )
-        + f"; decision threshold {metadata['threshold']}.",
+        *_model(metadata),
         "",
         "## Metrics on data the model never saw",
         f"{metadata['evaluation']}. Baseline: {metadata['baseline']['description']}.",
@@ -78,6 +73,34 @@ def account_card(spec: AccountSpec, metadata: dict[str, Any], version: int) -> s
         lines += ["", f"Goal F1 >= {goal}: {met} (point estimate {metrics['f1']['value']:.4f})."]
     lines += ["", "## Limits", LIMITS.get(spec.kind, ""), "", COMMON_LIMITS, ""]
     return "\n".join(lines)
+
+
+BLEND = (
+    "A gradient-boosting model and a logistic regression averaged in log-odds (weight {weight} "
+    "on the trees), so that every score is still the sum of per-feature contributions. The "
+    "logistic regression (C={C}) reads the counts {logged} as log(1 + count), with a square "
+    "for {squared}. The weight and C were chosen among {weights} and {strengths} by an inner "
+    "{folds}-fold cross-validation (log loss) inside every fit: the out-of-fold figures below "
+    "include that choice."
+)
+TREE_PARAMETERS = ("n_estimators", "learning_rate", "max_depth", "subsample", "max_features")
+
+
+def _model(metadata: dict[str, Any]) -> list[str]:
+    parameters = metadata["parameters"]
+    trees = ", ".join(f"{key}={parameters[key]}" for key in TREE_PARAMETERS if key in parameters)
+    threshold = f"Decision threshold {metadata['threshold']} (not tuned)."
+    if metadata["estimator"] != "LogOddsBlend":
+        return [f"{metadata['estimator']}: {trees}. {threshold}"]
+    names = metadata["features"]
+    described = {**parameters}
+    for key in ("logged", "squared"):
+        described[key] = ", ".join(f"`{names[i]}`" for i in parameters[key])
+    return [
+        BLEND.format(**described),
+        "",
+        f"Trees: GradientBoostingClassifier, {trees}. {threshold}",
+    ]
 
 
 def _estimate(value: dict[str, float]) -> str:

@@ -1,7 +1,10 @@
 """Precision, recall, F1 and ROC AUC with bootstrap 95% intervals; paired model comparisons.
 
 Intervals are percentile intervals over resamples of the evaluated items (with replacement),
-computed with a fixed seed so that a printed figure can be reproduced.
+computed with a fixed seed so that a printed figure can be reproduced. Scores may be one row per
+item or a matrix (repeats x items), as repeated cross-validation gives: a metric is then the
+mean over the repeats, and each resample takes the same items from every repeat, so that the
+interval is as wide as the number of distinct items warrants, not the number of scores.
 """
 
 from __future__ import annotations
@@ -55,12 +58,12 @@ def evaluate(
 ) -> Report:
     """Metrics of ``scores >= threshold`` against ``labels`` (0/1), each with a 95% interval."""
     labels = np.asarray(labels, dtype=np.int8)
-    scores = np.asarray(scores, dtype=np.float64)
+    repeats = _repeats(scores)
     samples = _resamples(len(labels), resamples)
     metrics = {}
     for name in METRICS:
-        point = _metric(name, labels, scores, threshold)
-        spread = np.array([_metric(name, labels[s], scores[s], threshold) for s in samples])
+        point = _mean(name, labels, repeats, threshold)
+        spread = np.array([_mean(name, labels[s], repeats[:, s], threshold) for s in samples])
         metrics[name] = _interval(point, spread)
     return Report(len(labels), int(labels.sum()), threshold, metrics)
 
@@ -75,14 +78,27 @@ def compare_f1(
 ) -> Estimate:
     """F1(ours) - F1(baseline) on the same items, with a paired bootstrap 95% interval."""
     labels = np.asarray(labels, dtype=np.int8)
-    point = _f1(labels, ours >= threshold) - _f1(labels, baseline >= threshold)
-    spread = np.array(
-        [
-            _f1(labels[s], ours[s] >= threshold) - _f1(labels[s], baseline[s] >= threshold)
-            for s in _resamples(len(labels), resamples)
-        ]
-    )
-    return _interval(point, spread)
+    ours, baseline = _repeats(ours), _repeats(baseline)
+
+    def difference(items: NDArray[np.int_] | slice) -> float:
+        return _mean("f1", labels[items], ours[:, items], threshold) - _mean(
+            "f1", labels[items], baseline[:, items], threshold
+        )
+
+    spread = np.array([difference(s) for s in _resamples(len(labels), resamples)])
+    return _interval(difference(slice(None)), spread)
+
+
+def _repeats(scores: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Scores as a (repeats x items) matrix."""
+    matrix = np.asarray(scores, dtype=np.float64)
+    return matrix.reshape(1, -1) if matrix.ndim == 1 else matrix
+
+
+def _mean(
+    name: str, labels: NDArray[np.integer[Any]], repeats: NDArray[np.float64], threshold: float
+) -> float:
+    return float(np.mean([_metric(name, labels, scores, threshold) for scores in repeats]))
 
 
 def _resamples(count: int, resamples: int) -> list[NDArray[np.int_]]:

@@ -35,6 +35,8 @@ TRUSTED_TYPES = frozenset(
         "sklearn.pipeline.Pipeline",
         "numpy.random._pcg64.PCG64",
         "numpy.random._generator.Generator",
+        # tipnet's own blend of the two above (attributes only: arrays, numbers, a GBM)
+        "tipnet.detect.attribution.LogOddsBlend",
     }
 )
 _NAME = re.compile(r"^(?P<kind>[a-z_]+)-v(?P<version>\d+)\.skops$")
