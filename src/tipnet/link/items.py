@@ -248,18 +248,25 @@ def _item_text(record: Record) -> str:
     return " ".join(part for part in parts if isinstance(part, str) and part.strip())
 
 
-def _fields(record: Record) -> Mapping[str, tuple[str, ...]]:
-    groups = {
-        "phone": ("phone", "contact_phone", "phones"),
-        "email": ("email", "contact_email", "emails"),
-        "url": ("url", "external_url", "urls"),
-        "wallet": ("wallets",),
-    }
-    found = {
-        kind: tuple(dict.fromkeys(v for key in keys for v in _strings(record.get(key))))
-        for kind, keys in groups.items()
-    }
-    return {kind: values for kind, values in found.items() if values}
+_FIELD_KEYS = (
+    ("phone", ("phone", "contact_phone", "phones")),
+    ("email", ("email", "contact_email", "emails")),
+    ("url", ("url", "external_url", "urls")),
+    ("wallet", ("wallets",)),
+)
+
+
+def _fields(record: Record) -> dict[str, tuple[str, ...]]:
+    found: dict[str, tuple[str, ...]] = {}
+    for kind, keys in _FIELD_KEYS:
+        values: list[str] = []
+        for key in keys:
+            value = record.get(key)
+            if value is not None:
+                values += _strings(value)
+        if values:
+            found[kind] = tuple(dict.fromkeys(values))
+    return found
 
 
 def _images(record: Record, low_quality: frozenset[str]) -> tuple[tuple[str, int | None], ...]:

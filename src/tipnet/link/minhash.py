@@ -38,7 +38,7 @@ DEFAULT_NUM_PERM = 64
 DEFAULT_SHINGLE_WORDS = 2
 DEFAULT_MIN_SHINGLES = 5
 MISS_WEIGHT = 0.9
-DEFAULT_MAX_BUCKET = 16  # candidates kept per item and band inside a crowded bucket
+DEFAULT_MAX_BUCKET = 4  # in a crowded bucket, each text meets its next 3 neighbours only
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")  # every digit reads as 0: a number keeps its length, not its value
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -223,12 +223,15 @@ def near_duplicates(
     if len(signatures) < 2:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty.copy(), 0
-    distinct, first_row, group = np.unique(
-        signatures, axis=0, return_index=True, return_inverse=True
-    )
+    # identical signatures, found by a 64-bit key per row (np.unique on rows sorts them as
+    # structured values: ten times slower); a key shared by different rows is left alone
+    row_keys = band_keys(signatures, 1, signatures.shape[1])[:, 0]
+    _, first_row, group = np.unique(row_keys, return_index=True, return_inverse=True)
     group = group.reshape(-1)
     duplicate = np.flatnonzero(first_row[group] != np.arange(len(signatures)))
-    same_i, same_j = first_row[group[duplicate]], duplicate
+    same = (signatures[duplicate] == signatures[first_row[group[duplicate]]]).all(axis=1)
+    same_i, same_j = first_row[group[duplicate[same]]], duplicate[same]
+    distinct = signatures[first_row]
     bands, rows = lsh_params(threshold, signatures.shape[1])
     ci, cj, crowded = candidate_pairs(band_keys(distinct, bands, rows), max_bucket)
     keep = similarity(distinct, ci, cj) >= threshold

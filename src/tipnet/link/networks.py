@@ -23,13 +23,12 @@ riskier for being big. The detail gives the maximum, the mean and how many items
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -44,8 +43,9 @@ MIN_NETWORK_ITEMS = 2
 Int64Array = npt.NDArray[np.int64]
 
 
-@dataclass(frozen=True)
-class NetworkItem:
+class NetworkItem(NamedTuple):
+    """One item of a network, as the investigator sees it (a tuple: a million are made)."""
+
     item_id: str
     kind: str
     time: str | None
@@ -67,11 +67,51 @@ class Network:
     risk: float
     risk_detail: dict[str, float]
     transnational: bool
-    edges: list[list[str]] = field(default_factory=list)  # [item id, target, signal kind]
     merged_from: list[str] = field(default_factory=list)
+    edge_source: _EdgeSlice | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def edges(self) -> list[list[str]]:
+        """``[item id, target, signal kind]``: item -> selector or photo (``"phone:+34..."``,
+        ``"image:<pdq>"``), or item -> item (``"item:<id>"``) for near-duplicate texts and
+        named items. Built when asked for: at a million items they are millions of lists."""
+        return self.edge_source.edges() if self.edge_source is not None else []
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-ready, edges included (the shape :mod:`tipnet.link.service` stores)."""
+        data = {name: getattr(self, name) for name in _FIELDS}
+        data["items"] = [item._asdict() for item in self.items]
+        data["edges"] = self.edges
+        return data
+
+
+@dataclass(frozen=True)
+class _EdgeTable:
+    """Every network's edges as arrays, in network order; names resolved when asked for."""
+
+    rows: list[int]
+    targets: list[int]  # anchor row for item -> item edges, else signal number
+    direct: list[bool]  # item -> item
+    kinds: list[int]
+    item_ids: list[str]
+    labels: list[str]
+
+
+@dataclass(frozen=True)
+class _EdgeSlice:
+    table: _EdgeTable
+    start: int
+    stop: int
+
+    def edges(self) -> list[list[str]]:
+        t, ids, labels = self.table, self.table.item_ids, self.table.labels
+        span = slice(self.start, self.stop)
+        return [
+            [ids[row], f"item:{ids[target]}" if direct else labels[target], SIGNAL_KINDS[kind]]
+            for row, target, direct, kind in zip(
+                t.rows[span], t.targets[span], t.direct[span], t.kinds[span], strict=True
+            )
+        ]
 
 
 def build_networks(
@@ -84,23 +124,110 @@ def build_networks(
     """One :class:`Network` per group of two items or more, largest first (ties: by id).
     ``previous`` maps item id -> network id from an earlier run (see the module docstring)."""
     sizes = np.bincount(labels) if len(labels) else np.zeros(0, dtype=np.int64)
-    groups = np.flatnonzero(sizes >= MIN_NETWORK_ITEMS)
-    order = np.argsort(labels, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(sizes)])
-    members = {int(g): order[bounds[g] : bounds[g + 1]] for g in groups.tolist()}
+    rows = _ordered_rows(corpus, labels, sizes)
+    groups, starts = np.unique(labels[rows], return_index=True)
+    bounds = np.append(starts, len(rows)).tolist()
+    members = {int(g): rows[bounds[k] : bounds[k + 1]] for k, g in enumerate(groups.tolist())}
     ids, merged = assign_ids(corpus.item_ids, members, previous or {})
-    others = _other_countries(corpus)
     selectors = _selectors_by_group(corpus, labels, sizes)
     signals, edges = _signals_by_group(corpus, table, labels, active, sizes)
-    networks = [
-        _network(corpus, rows, ids[g], others, selectors.get(g, []), signals.get(g, {}))
-        for g, rows in members.items()
-    ]
-    for g, network in zip(members, networks, strict=True):
-        network.merged_from = merged.get(g, [])
-        network.edges = edges.get(g, [])
+    risks = _risks_by_group(corpus.risks[rows], np.asarray(starts, dtype=np.int64))
+    columns = _Columns.of(corpus, rows)
+    networks = []
+    for k, group in enumerate(groups.tolist()):
+        network = _network(columns, bounds[k], bounds[k + 1], ids[group], risks[k])
+        network.selectors = selectors.get(group, [])
+        network.signals = signals.get(group, {})
+        network.edge_source = edges.get(group)
+        network.merged_from = merged.get(group, [])
+        networks.append(network)
     networks.sort(key=lambda network: (-len(network.items), network.id))
     return networks
+
+
+def _ordered_rows(corpus: Corpus, labels: Int64Array, sizes: Int64Array) -> Int64Array:
+    """Rows of the items in networks, network by network, each in time order (unknown times
+    first), items posted the same second by id: the same whatever the input order."""
+    rows = np.flatnonzero(sizes[labels] >= MIN_NETWORK_ITEMS) if len(labels) else labels
+    rows = rows[np.lexsort((corpus.times[rows], labels[rows]))]
+    key = np.stack([labels[rows], corpus.times[rows]])
+    tie = np.flatnonzero((key[:, 1:] == key[:, :-1]).all(axis=0))
+    if len(tie):  # rare: sort each run of equal (network, time) by id
+        starts = tie[np.concatenate([[True], np.diff(tie) > 1])]
+        ends = tie[np.concatenate([np.diff(tie) > 1, [True]])] + 2
+        ids = corpus.item_ids
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            rows[start:end] = sorted(rows[start:end].tolist(), key=lambda r: ids[r])
+    return rows
+
+
+def _risks_by_group(risks: npt.NDArray[np.float32], starts: Int64Array) -> list[dict[str, float]]:
+    """Per group (rows ``starts[k]:starts[k + 1]``): the mean of its ``RISK_TOP`` highest item
+    scores, their maximum and mean, how many items are scored and how many score 0.5+."""
+    values = risks.astype(np.float64)
+    scored = ~np.isnan(values)
+    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(values))))
+    count = np.bincount(group[scored], minlength=len(starts))
+    total = np.bincount(group[scored], values[scored], minlength=len(starts))
+    high = np.bincount(group[scored & (np.nan_to_num(values) >= 0.5)], minlength=len(starts))
+    order = np.lexsort((-np.nan_to_num(values, nan=-1.0), group))
+    rank = np.arange(len(values)) - starts[group[order]]
+    top = order[(rank < RISK_TOP) & scored[order]]
+    top_count = np.bincount(group[top], minlength=len(starts))
+    top_total = np.bincount(group[top], values[top], minlength=len(starts))
+    best = np.full(len(starts), -1.0)
+    np.maximum.at(best, group[scored], values[scored])
+    found = []
+    for n, s, h, tn, tt, b in zip(count.tolist(), total.tolist(), high.tolist(),
+                                  top_count.tolist(), top_total.tolist(), best.tolist(),
+                                  strict=True):  # fmt: skip
+        found.append(
+            {
+                "risk": round(tt / tn, 4) if tn else 0.0,
+                "max": round(b, 4) if n else 0.0,
+                "mean": round(s / n, 4) if n else 0.0,
+                "items_scored": n,
+                "items_at_or_above_0.5": h,
+            }
+        )
+    return found
+
+
+@dataclass
+class _Columns:
+    """Python lists of what each network item shows, for the rows in networks, in order."""
+
+    items: list[NetworkItem]
+    countries: list[list[str]]  # the item's country, then the countries it names
+
+    @classmethod
+    def of(cls, corpus: Corpus, rows: Int64Array) -> _Columns:
+        names = [name[5:] if name.startswith("city:") else name for name in corpus.places]
+        names.append("")  # code -1
+        stamps = _stamps(corpus.times[rows])
+        risks = corpus.risks[rows].astype(np.float64).round(4)
+        country = [names[c] or None for c in corpus.country[rows].tolist()]
+        city = [names[c] or None for c in corpus.city[rows].tolist()]
+        items = [
+            NetworkItem(item_id, KINDS[kind], stamp, where, town, None if risk != risk else risk)
+            for item_id, kind, stamp, where, town, risk in zip(
+                [corpus.item_ids[r] for r in rows.tolist()],
+                corpus.kinds[rows].tolist(),
+                stamps,
+                country,
+                city,
+                risks.tolist(),
+                strict=True,
+            )
+        ]
+        extra: dict[int, list[str]] = {}
+        for row, code in zip(corpus.other_rows.tolist(), corpus.other_codes.tolist(), strict=True):
+            extra.setdefault(row, []).append(names[code])
+        countries = [
+            ([first] if first else []) + extra.get(row, [])
+            for first, row in zip(country, rows.tolist(), strict=True)
+        ]
+        return cls(items, countries)
 
 
 def assign_ids(
@@ -112,7 +239,7 @@ def assign_ids(
     touched: dict[int, set[str]] = {}
     for group, rows in members.items():
         counts: dict[str, int] = {}
-        for row in rows.tolist():
+        for row in rows.tolist() if previous else ():
             earlier = previous.get(item_ids[row])
             if earlier is not None:
                 counts[earlier] = counts.get(earlier, 0) + 1
@@ -144,70 +271,25 @@ def _fresh_id(anchor: str, taken: set[str]) -> str:
 
 
 def _network(
-    corpus: Corpus,
-    rows: Int64Array,
-    network_id: str,
-    others: dict[int, list[int]],
-    selectors: list[dict[str, Any]],
-    signals: dict[str, int],
+    columns: _Columns, start: int, stop: int, network_id: str, risk: dict[str, float]
 ) -> Network:
-    # in time order (unknown times first), then by id: the same whatever the input order
-    ids, all_times = corpus.item_ids, corpus.times
-    rows = np.array(sorted(rows.tolist(), key=lambda r: (all_times[r], ids[r])), dtype=np.int64)
-    times = corpus.times[rows]
-    known = times != NO_TIME
-    risks = corpus.risks[rows].astype(np.float64)
-    scored = np.sort(risks[~np.isnan(risks)])[::-1]
-    top = scored[:RISK_TOP]
-    countries = _countries(corpus, rows, others)
-    items = [
-        NetworkItem(
-            item_id=corpus.item_ids[row],
-            kind=KINDS[int(corpus.kinds[row])],
-            time=_stamp(int(corpus.times[row])),
-            country=_place(corpus, int(corpus.country[row])),
-            city=_place(corpus, int(corpus.city[row])),
-            risk=None if np.isnan(corpus.risks[row]) else round(float(corpus.risks[row]), 4),
-        )
-        for row in rows.tolist()
-    ]
+    items = columns.items[start:stop]
+    known = [item.time for item in items if item.time is not None]
+    countries = list(dict.fromkeys(c for listed in columns.countries[start:stop] for c in listed))
+    detail = dict(risk)
     return Network(
         id=network_id,
         items=items,
-        selectors=selectors,
-        signals=signals,
+        selectors=[],
+        signals={},
         countries=countries,
         route=_route(items),
-        first_seen=_stamp(int(times[known][0])) if known.any() else None,
-        last_seen=_stamp(int(times[known][-1])) if known.any() else None,
-        risk=round(float(top.mean()), 4) if len(top) else 0.0,
-        risk_detail={
-            "max": round(float(scored[0]), 4) if len(scored) else 0.0,
-            "mean": round(float(scored.mean()), 4) if len(scored) else 0.0,
-            "items_scored": int(len(scored)),
-            "items_at_or_above_0.5": int((scored >= 0.5).sum()),
-        },
+        first_seen=known[0] if known else None,
+        last_seen=known[-1] if known else None,
+        risk=detail.pop("risk"),
+        risk_detail=detail,
         transnational=len(countries) > 1,
     )
-
-
-def _other_countries(corpus: Corpus) -> dict[int, list[int]]:
-    """Row -> codes of the further countries it names (a job offer's job country...)."""
-    extra: dict[int, list[int]] = {}
-    for row, code in zip(corpus.other_rows.tolist(), corpus.other_codes.tolist(), strict=True):
-        extra.setdefault(row, []).append(code)
-    return extra
-
-
-def _countries(corpus: Corpus, rows: Int64Array, others: dict[int, list[int]]) -> list[str]:
-    """Countries in order of first use: each item's own, then those it names."""
-    names: dict[str, None] = {}
-    for row in rows.tolist():
-        for code in [int(corpus.country[row]), *others.get(row, [])]:
-            name = _place(corpus, code)
-            if name is not None:
-                names.setdefault(name, None)
-    return list(names)
 
 
 def _route(items: list[NetworkItem]) -> list[dict[str, Any]]:
@@ -229,34 +311,29 @@ def _route(items: list[NetworkItem]) -> list[dict[str, Any]]:
     )
 
 
-def _place(corpus: Corpus, code: int) -> str | None:
-    if code < 0:
-        return None
-    name = corpus.places[code]
-    return name[5:] if name.startswith("city:") else name
-
-
-def _stamp(seconds: int) -> str | None:
-    if seconds == NO_TIME:
-        return None
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _stamps(seconds: Int64Array) -> list[str | None]:
+    """ISO 8601 UTC to the second, vectorised; ``None`` for unknown times."""
+    known = seconds != NO_TIME
+    text = np.datetime_as_string(np.where(known, seconds, 0).astype("datetime64[s]"), unit="s")
+    return [f"{t}Z" if k else None for t, k in zip(text.tolist(), known.tolist(), strict=True)]
 
 
 def _selectors_by_group(
     corpus: Corpus, labels: Int64Array, sizes: Int64Array
 ) -> dict[int, list[dict[str, Any]]]:
-    """Each network's selectors with how many of its items carry them, most carried first."""
+    """Each network's selectors with how many of its items carry them, most carried first
+    (ties in a fixed order)."""
     group = labels[corpus.sel_rows]
     keep = sizes[group] >= MIN_NETWORK_ITEMS
     groups, keys, counts = unique_pairs(group[keep], corpus.sel_keys[keep].view(np.int64))
-    found: dict[int, list[dict[str, Any]]] = {}
-    unsigned = keys.view(np.uint64).tolist()
-    for g, key, count in zip(groups.tolist(), unsigned, counts.tolist(), strict=True):
-        kind, value = corpus.labels[key].split(":", 1)
-        found.setdefault(g, []).append({"kind": kind, "value": value, "items": count})
-    for listed in found.values():
-        listed.sort(key=lambda s: (-s["items"], s["kind"], s["value"]))
-    return found
+    order = np.lexsort((keys, -counts, groups))
+    groups, keys, counts = groups[order], keys[order], counts[order]
+    texts = [corpus.labels[key] for key in keys.view(np.uint64).tolist()]
+    listed = [
+        {"kind": text[: text.index(":")], "value": text[text.index(":") + 1 :], "items": count}
+        for text, count in zip(texts, counts.tolist(), strict=True)
+    ]
+    return _sliced(groups, listed)
 
 
 def _signals_by_group(
@@ -265,10 +342,9 @@ def _signals_by_group(
     labels: Int64Array,
     active: npt.NDArray[np.bool_],
     sizes: Int64Array,
-) -> tuple[dict[int, dict[str, int]], dict[int, list[list[str]]]]:
+) -> tuple[dict[int, dict[str, int]], dict[int, _EdgeSlice]]:
     """How many signals of each kind link two items or more inside each network, and the
-    edges that show it: item -> selector or photo (``"phone:+34..."``, ``"image:<pdq>"``), or,
-    for near-duplicate texts and named items, item -> the first such item (``"item:<id>"``)."""
+    edges that show it (see :attr:`Network.edges`)."""
     keep = active[table.signals] & (sizes[labels[table.items]] >= MIN_NETWORK_ITEMS)
     group, signal, item = labels[table.items[keep]], table.signals[keep], table.items[keep]
     order = np.lexsort((item, signal, group))
@@ -276,27 +352,42 @@ def _signals_by_group(
     start = np.ones(len(group), dtype=bool)
     start[1:] = (group[1:] != group[:-1]) | (signal[1:] != signal[:-1])
     run = np.cumsum(start) - 1
-    linking = np.bincount(run)[run] >= 2
-    anchor = item[np.flatnonzero(start)][run]
-    counts: dict[int, dict[str, int]] = {}
-    edges: dict[int, list[list[str]]] = {}
-    ids = corpus.item_ids
-    rows = zip(group[linking].tolist(), signal[linking].tolist(), item[linking].tolist(),
-               anchor[linking].tolist(), start[linking].tolist(), strict=True)  # fmt: skip
-    for g, s, row, first, opens in rows:
-        kind = SIGNAL_KINDS[int(table.kinds[s])]
-        if opens:
-            counts_of = counts.setdefault(g, {})
-            counts_of[kind] = counts_of.get(kind, 0) + 1
-        if kind in _ITEM_TO_ITEM:
-            if row != first:
-                edges.setdefault(g, []).append([ids[row], f"item:{ids[first]}", kind])
-        else:
-            edges.setdefault(g, []).append([ids[row], table.labels[s], kind])
-    return counts, edges
+    linking = np.bincount(run)[run] >= 2 if len(run) else start
+    anchor = item[np.flatnonzero(start)][run] if len(run) else item
+    kind = table.kinds[signal]
+    opening = linking & start
+    count_groups, count_kinds, counts = unique_pairs(group[opening], kind[opening].astype(np.int64))
+    tallies: dict[int, dict[str, int]] = {}
+    for g, k, n in zip(count_groups.tolist(), count_kinds.tolist(), counts.tolist(), strict=True):
+        tallies.setdefault(g, {})[SIGNAL_KINDS[k]] = n
+    to_item = np.isin(kind, [SIGNAL_KINDS.index(k) for k in _ITEM_TO_ITEM])
+    shown = linking & ~(to_item & (item == anchor))
+    edges = _EdgeTable(
+        rows=item[shown].tolist(),
+        targets=np.where(to_item, anchor, signal)[shown].tolist(),
+        direct=to_item[shown].tolist(),
+        kinds=kind[shown].tolist(),
+        item_ids=corpus.item_ids,
+        labels=table.labels,
+    )
+    found, starts = np.unique(group[shown], return_index=True)
+    bounds = np.append(starts, len(edges.rows)).tolist()
+    slices = {g: _EdgeSlice(edges, bounds[k], bounds[k + 1]) for k, g in enumerate(found.tolist())}
+    return tallies, slices
 
 
-_ITEM_TO_ITEM = frozenset({"text", "item"})
+def _sliced(groups: Int64Array, values: list[Any]) -> dict[int, list[Any]]:
+    """``values`` (in the order of ``groups``, which is sorted) cut into one list per group."""
+    found, starts = np.unique(groups, return_index=True)
+    bounds = np.append(starts, len(values)).tolist()
+    return {g: values[bounds[k] : bounds[k + 1]] for k, g in enumerate(found.tolist())}
+
+
+_ITEM_TO_ITEM = ("text", "item")
+_FIELDS = (
+    "id", "items", "selectors", "signals", "countries", "route", "first_seen", "last_seen",
+    "risk", "risk_detail", "transnational", "merged_from",
+)  # fmt: skip
 
 
 def write_networks(networks: list[Network], path: Path) -> Path:
