@@ -27,9 +27,6 @@ def test_new_profile_features() -> None:
     assert features["no_biography"].tolist() == [1.0, 0.0]
     assert features["profile_completeness"].tolist() == [0.0, 3.0]
     following = np.log1p([1800.0, 380.0])
-    # mass following counts only for an account with no picture / no posts of its own
-    assert np.allclose(features["following_without_picture"], [following[0], 0.0])
-    assert np.allclose(features["following_without_posts"], [following[0], 0.0])
     assert np.allclose(features["media_per_following"], np.log1p([0, 95]) - following)
 
 

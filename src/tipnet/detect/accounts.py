@@ -211,12 +211,6 @@ def _profile_completeness(c: Columns) -> NDArray[np.float64]:
     return filled + c["userHasProfilPic"]
 
 
-def _following_unless(flag: Callable[[Columns], NDArray[np.float64]]) -> Callable[[Columns], Any]:
-    """log(1 + following) where ``flag`` is 0: mass following by an account with nothing of its
-    own (no picture, no posts) is the pattern of bought followers."""
-    return lambda c: np.log1p(c["userFollowingCount"]) * (1.0 - flag(c))
-
-
 TWITTER = AccountSpec(
     kind="twitter_account",
     platform="Twitter/X",
@@ -357,16 +351,6 @@ INSTAGRAM = AccountSpec(
         ),
         Derived("no_biography", "the biography is empty", _zero("userBiographyLength")),
         Derived("no_posts", "has posted nothing", _zero("userMediaCount")),
-        Derived(
-            "following_without_picture",
-            "accounts followed (log) by an account without a profile picture",
-            _following_unless(lambda c: c["userHasProfilPic"]),
-        ),
-        Derived(
-            "following_without_posts",
-            "accounts followed (log) by an account that has posted nothing",
-            _following_unless(lambda c: (c["userMediaCount"] > 0).astype(np.float64)),
-        ),
     ),
     estimator=_instagram_estimator,
     data_file="instafake-accounts.csv.gz",
