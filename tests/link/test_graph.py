@@ -118,3 +118,16 @@ def test_a_star_that_cannot_be_split_is_reported() -> None:
     group, result = _run(items, GraphConfig(max_network_size=5, hub_max_degree=100))
     assert result.splits and result.splits[0]["items"] == 12
     assert result.splits[0]["still_oversized"] >= 1
+
+
+def test_a_website_is_a_claim_joining_cores_on_the_same_risk_side_only() -> None:
+    site = {"url": ("https://www.nova-talent.com",)}
+
+    def core(name: str, risk: float) -> list[Item]:
+        phone = (f"+3461{abs(hash(name)) % 10_000_000:07d}",)
+        return [Item(f"{name}{n}", fields={**site, "phone": phone}, risk=risk) for n in (1, 2)]
+
+    group, _ = _run(core("fake", 0.8) + core("agency", 0.0) + core("burner", 0.7))
+    assert group["fake1"] == group["burner1"] != group["agency1"]
+    group, _ = _run(core("fake", 0.8) + core("agency", 0.0), GraphConfig(claimed_kinds=frozenset()))
+    assert group["fake1"] == group["agency1"]  # a strong signal when not treated as a claim

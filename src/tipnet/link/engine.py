@@ -76,6 +76,7 @@ class LinkConfig:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["signals"]["kinds"] = sorted(self.signals.kinds)
+        data["graph"]["claimed_kinds"] = sorted(self.graph.claimed_kinds)
         data["overrides"] = {k: sorted(v) for k, v in data["overrides"].items()}
         return data
 

@@ -9,15 +9,17 @@ is carried by the few accounts of one network in its few countries; a helpline b
 accounts across the world. Hubs are listed with the reason, and an investigator's
 :class:`Overrides` force a signal to be kept or dropped.
 
-**Components, in two tiers.** Selectors and item references are *strong* signals: the items
-that share one are the same poster's, and their connected components are the *cores*. Images
-and near-duplicate texts are *weak*: a network steals a stranger's profile photo, and scripts
-and templates are shared by unrelated posters. A weak signal joins two cores when
+**Components, in two tiers.** Phones, emails, handles, wallets and item references are
+*strong* signals: they are what a poster must control to be reached or paid, so the items that
+share one are the same poster's; their connected components are the *cores*. The rest is
+*weak*: a network steals a stranger's profile photo, a fake agency names a real agency's
+website (``claimed_kinds``, URLs by default: a claim, not a contact), and scripts and
+templates are shared by unrelated posters. A weak signal joins two cores when
 
-- it is an image, and both cores are on the same side of ``risk_split`` (highest detection
-  score of their items): a benign person's photo reused by a network does not pull the person
-  into it;
-- or the two cores share at least two distinct weak signals, one of them an image (two
+- it is a photo or a claimed URL, and both cores are on the same side of ``risk_split``
+  (highest detection score of their items): a benign person's photo reused by a network does
+  not pull the person into it;
+- or the two cores share at least two distinct weak signals, one of them not a text (two
   photos, or a photo and a template), whatever their scores;
 - or, with ``text_mode="link"``, it is a near-duplicate text and both cores are on the same side
   of ``risk_split``. The default, ``"corroborate"``, counts a text only towards the two-signal
@@ -59,6 +61,7 @@ class GraphConfig:
     hub_max_degree: int = 50_000
     risk_split: float = 0.3
     text_mode: str = "corroborate"
+    claimed_kinds: frozenset[str] = frozenset({"url"})
     max_network_size: int = 20_000
     leiden_resolution: float = 0.5
     leiden_seed: int = 7
@@ -121,7 +124,8 @@ def cluster(
 ) -> Clustering:
     """Hubs, cores, weak links and splits: the group of every item."""
     active, hubs = find_hubs(corpus, table, config, overrides)
-    strong = active & ~np.isin(table.kinds, [SIGNAL_KINDS.index(k) for k in WEAK_KINDS])
+    weak = [SIGNAL_KINDS.index(k) for k in (*WEAK_KINDS, *config.claimed_kinds)]
+    strong = active & ~np.isin(table.kinds, weak)
     cores = _components(len(corpus), table, strong)
     core_count = int(cores.max()) + 1 if len(cores) else 0
     high = _high_risk(corpus, cores, core_count, config.risk_split)
@@ -259,15 +263,15 @@ def _weak_links(
     config: GraphConfig,
 ) -> tuple[tuple[Int64Array, Int64Array], dict[str, int]]:
     """Pairs of cores to join, by the rules in the module docstring, and how many each gave."""
-    image, text = SIGNAL_KINDS.index("image"), SIGNAL_KINDS.index("text")
-    usable = [image] + ([text] if config.text_mode != "off" else [])
+    text = SIGNAL_KINDS.index("text")
+    shown = [SIGNAL_KINDS.index(k) for k in ("image", *config.claimed_kinds)]  # not text
+    usable = shown + ([text] if config.text_mode != "off" else [])
     keep = active[table.signals] & np.isin(table.kinds[table.signals], usable)
     signal, core, _ = unique_pairs(table.signals[keep], cores[table.items[keep]])
-    alone = table.kinds[signal] == image
-    if config.text_mode == "link":
-        alone |= table.kinds[signal] == text
+    not_text = np.isin(table.kinds[signal], shown)
+    alone = not_text | (table.kinds[signal] == text) if config.text_mode == "link" else not_text
     star_a, star_b = _same_side_stars(signal[alone], core[alone], high)
-    evidence = _shared_signals(signal, core, table.kinds[signal] == image)
+    evidence = _shared_signals(signal, core, not_text)
     two_a, two_b = (evidence[:, 0], evidence[:, 1]) if len(evidence) else (star_a[:0], star_b[:0])
     counts = {"single weak signal, same risk side": len(star_a), "two weak signals": len(two_a)}
     return (np.concatenate([star_a, two_a]), np.concatenate([star_b, two_b])), counts
@@ -289,7 +293,7 @@ def _same_side_stars(
 
 def _shared_signals(signal: Int64Array, core: Int64Array, is_image: BoolArray) -> Int64Array:
     """Pairs of cores (rows of a (k, 2) array) that share two distinct weak signals or more, one
-    of them an image (two templates alone are what unrelated posters share most). Signals
+    of them not a text (two templates alone are what unrelated posters share most). Signals
     spanning more than a few cores are not enumerated (they are template hubs in all but name,
     and pairs of them would grow quadratically)."""
     boundaries = np.flatnonzero(np.diff(signal)) + 1
