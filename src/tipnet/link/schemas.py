@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SelectorKind = Literal["phone", "email", "handle", "url", "domain", "wallet", "image"]
 
@@ -72,6 +72,13 @@ class OverrideCreate(Strict):
     decision: Literal["keep", "drop"]
     reason: str = Field(min_length=3, max_length=2000)
 
+    @field_validator("value", "reason")
+    @classmethod
+    def _no_control_nul(cls, text: str) -> str:
+        if "\x00" in text:
+            raise ValueError("must not contain NUL characters")
+        return text
+
 
 class OverrideRead(BaseModel):
     id: int
@@ -84,7 +91,7 @@ class OverrideRead(BaseModel):
 
 
 class NetworkAttach(Strict):
-    network_id: str = Field(min_length=1, max_length=32)
+    network_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class RunSummary(BaseModel):

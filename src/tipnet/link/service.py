@@ -430,6 +430,8 @@ def _override_read(keyring: Keyring, row: SignalOverride) -> OverrideRead:
 
 
 def _require(session: Session, network_id: str) -> Network:
+    if "\x00" in network_id or len(network_id) > 32:  # PostgreSQL refuses NUL in text
+        raise NotFound(f"no network {network_id!r}")
     network = session.get(Network, network_id)
     if network is None:
         raise NotFound(f"no network {network_id}")
