@@ -151,17 +151,21 @@ def lsh_params(
 
 
 def band_keys(signatures: UInt32Array, bands: int, rows: int) -> UInt64Array:
-    """One 64-bit key per text and band (shape (n, bands)); equal keys, equal band."""
+    """One 64-bit key per text and band (shape (n, bands)); equal keys, equal band (but for
+    collisions, about one in 2**64): each band's values weighted by fixed odd 64-bit numbers,
+    summed modulo 2**64 in one NumPy pass, then mixed."""
     if bands * rows > signatures.shape[1]:
         raise InvalidInput(f"{bands} bands of {rows} rows need {bands * rows} signature values")
+    weights = np.random.default_rng(rows * 1_000_003 + bands).integers(
+        1, 2**63, size=bands * rows, dtype=np.uint64
+    ) | np.uint64(1)
     keys = np.empty((len(signatures), bands), dtype=np.uint64)
-    wide = signatures.astype(np.uint64)
     with np.errstate(over="ignore"):
         for band in range(bands):
-            key = np.full(len(signatures), np.uint64(band + 1) * _GOLDEN, dtype=np.uint64)
-            for column in range(band * rows, (band + 1) * rows):
-                key = _mix(key * _GOLDEN + wide[:, column])
-            keys[:, band] = key
+            columns = slice(band * rows, (band + 1) * rows)
+            weighted = signatures[:, columns].astype(np.uint64) * weights[columns]
+            salt = np.uint64(band + 1) * _GOLDEN
+            keys[:, band] = _mix(weighted.sum(axis=1, dtype=np.uint64) + salt)
     return keys
 
 

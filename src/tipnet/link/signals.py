@@ -231,6 +231,7 @@ def build_signals(
     ``matcher(hashes, distance) -> (i, j)`` finds pairs of distinct hashes within ``distance``;
     by default :class:`tipnet.link.pdq_index.PDQIndex`."""
     skips = skips if skips is not None else Skips()
+    blocks = list(blocks) or [prepare_block([], config)]  # no items: one empty block
     corpus, keep = _merge(blocks, skips)
     parts = [
         _selector_signals(corpus),
@@ -546,13 +547,13 @@ def _image_signals(
     """One signal per cluster of hashes within the match distance of each other (connected
     components of the match graph over distinct hashes)."""
     rows = np.concatenate([k[b.image_rows] for b, k in zip(blocks, keep, strict=True)])
-    hashes = np.concatenate([b.image_hashes for b in blocks]) if blocks else np.zeros((0, 32))
+    empty = np.zeros((0, 32), dtype=np.uint8)
+    hashes: npt.NDArray[np.uint8] = np.concatenate([empty, *(b.image_hashes for b in blocks)])
     kept = rows >= 0
-    rows, hashes = rows[kept], hashes[kept].astype(np.uint8)
+    rows, hashes = rows[kept], hashes[kept]
     if len(rows) == 0:
         return np.zeros(0, np.int8), [], np.zeros(0, np.int64), np.zeros(0, np.int64)
-    distinct, inverse = np.unique(hashes, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    distinct, inverse = _distinct_hashes(hashes)
     i, j = matcher(distinct, config.image_distance)
     graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(len(distinct), len(distinct)))
     _, cluster = connected_components(graph, directed=False)
@@ -589,6 +590,21 @@ def _text_signals(
     labels = [f"text:{corpus.item_ids[int(first[c])]}" for c in used.tolist()]
     kinds = np.full(len(labels), SIGNAL_KINDS.index("text"), dtype=np.int8)
     return kinds, labels, rows[member].astype(np.int64), number.reshape(-1).astype(np.int64)
+
+
+def _distinct_hashes(
+    hashes: npt.NDArray[np.uint8],
+) -> tuple[npt.NDArray[np.uint8], Int64Array]:
+    """Distinct rows in byte order and each row's position among them (sorting four 64-bit
+    words per hash: far faster than ``np.unique(axis=0)``)."""
+    words = np.ascontiguousarray(hashes).view(">u8")
+    order = np.lexsort(words.T[::-1])
+    ordered = words[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return hashes[order[new]], inverse
 
 
 def _pdq_pairs(hashes: npt.NDArray[np.uint8], distance: int) -> tuple[Int64Array, Int64Array]:
