@@ -56,6 +56,7 @@ from tipnet.link.signals import (
     SignalConfig,
     SignalTable,
     build_signals,
+    cache_phone_patterns,
     prepare_block,
 )
 
@@ -224,6 +225,7 @@ def make_engine(name: str | Engine, *, scheduler: Any = None, workers: int | Non
 
 def prepare_partition(task: Task, config: SignalConfig) -> ItemBlock:
     """The per-partition function both engines run: read (or take) the items and prepare them."""
+    cache_phone_patterns()  # before reading: report bodies are extracted as they are read
     if isinstance(task, PartitionSpec):
         items, skips = read_partition(task)
     else:

@@ -118,19 +118,23 @@ def prepare_block(items: Sequence[Item], config: SignalConfig) -> ItemBlock:
     sel_rows: list[int] = []
     sel_keys: list[int] = []
     labels: dict[int, str] = {}
-    _cache_phone_patterns()
+    keys: dict[str, int] = {}
+    cache_phone_patterns()
     accounts = np.zeros(len(items), dtype=np.uint64)
     for row, item in enumerate(items):
         found = _selectors(item, config.kinds, skips)
         if not found:
             skips.add("items with no selector (linked by text or images only)", item.item_id)
         for label in found:
-            key = selector_key(label)
-            labels[key] = label
+            key = keys.get(label)
+            if key is None:
+                key = keys[label] = selector_key(label)
+                labels[key] = label
             sel_rows.append(row)
             sel_keys.append(key)
         account = _account(item, found)
-        accounts[row] = selector_key(account) if account else 0
+        if account:
+            accounts[row] = keys.get(account) or keys.setdefault(account, selector_key(account))
     country, city, other_rows, other_codes = _places(items, places, skips)
     link_rows = [row for row, item in enumerate(items) for _ in item.links]
     image_rows, image_hashes = _image_hashes(items, skips)
@@ -180,7 +184,7 @@ def unique_pairs(
     return a[positions], b[positions], counts.astype(np.int64)
 
 
-def _cache_phone_patterns() -> None:
+def cache_phone_patterns() -> None:
     """phonenumbers compiles its per-region patterns on use and relies on the re module's cache
     of 512, which a node seeing numbers from many regions overflows: a fifth of extraction
     time went to compiling the same patterns again. Keep them all (a few MB, once)."""
