@@ -22,6 +22,7 @@ Record shapes understood by :func:`item_from_record`:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import orjson
 from pydantic import ValidationError
 
@@ -40,6 +43,8 @@ FORMATS = ("jsonl", "parquet")
 DEFAULT_PARTITION_ITEMS = 20_000
 MIN_IMAGE_QUALITY = 50  # DESIGN.md: PDQ hashes of quality < 50 are ignored
 MAX_EXAMPLES = 5
+NO_TIME = -(2**63)  # an unknown time, in int64 seconds
+_HEX = frozenset("0123456789abcdef")
 
 Record = Mapping[str, Any]
 
@@ -448,3 +453,114 @@ def _records(spec: PartitionSpec, skips: Skips) -> Iterator[tuple[str, Record]]:
 def _parquet() -> Any:
     """pyarrow.parquet, loaded on first use (it ships no type information)."""
     return import_module("pyarrow.parquet")
+
+
+# --- items as columns -------------------------------------------------------------------------
+
+
+@dataclass
+class Columns:
+    """Items as columns, in item order: what every stage needs besides selectors and text.
+
+    Countries and cities are codes into ``places`` (a vocabulary of the partition; cities as
+    ``"city:<name>"``); further countries an item names are ``(other_rows, other_codes)``
+    pairs; the items an item names are ``(link_rows, link_targets)``; images are one row per
+    valid PDQ hash (``image_rows`` and ``image_hashes``, uint8 (n, 32))."""
+
+    item_ids: list[str]
+    kinds: npt.NDArray[np.int8]
+    times: npt.NDArray[np.int64]  # Unix seconds, NO_TIME unknown
+    country: npt.NDArray[np.int32]  # code of the first country, -1 unknown
+    city: npt.NDArray[np.int32]
+    other_rows: npt.NDArray[np.int32]
+    other_codes: npt.NDArray[np.int32]
+    places: list[str]
+    link_rows: npt.NDArray[np.int32]
+    link_targets: list[str]
+    image_rows: npt.NDArray[np.int32]
+    image_hashes: npt.NDArray[np.uint8]
+
+
+def to_columns(items: Sequence[Item], skips: Skips) -> tuple[list[Item], Columns]:
+    """The items (a repeated id keeps its first occurrence) and their columns; unreadable
+    times, countries and image hashes are left out and counted in ``skips``."""
+    unique: dict[str, Item] = {}
+    for item in items:
+        if item.item_id in unique:
+            skips.add("duplicate item id (first occurrence kept)", item.item_id)
+        else:
+            unique[item.item_id] = item
+    kept = list(unique.values())
+    places: dict[str, int] = {}
+    country, city, other_rows, other_codes = _places(kept, places, skips)
+    image_rows, image_hashes = _image_hashes(kept, skips)
+    return kept, Columns(
+        item_ids=list(unique),
+        kinds=np.array([KINDS.index(item.kind) for item in kept], dtype=np.int8),
+        times=np.array([_seconds(item.time, skips) for item in kept], dtype=np.int64),
+        country=country,
+        city=city,
+        other_rows=other_rows,
+        other_codes=other_codes,
+        places=list(places),
+        link_rows=np.array([r for r, item in enumerate(kept) for _ in item.links], np.int32),
+        link_targets=[target for item in kept for target in item.links],
+        image_rows=image_rows,
+        image_hashes=image_hashes,
+    )
+
+
+Int32Array = npt.NDArray[np.int32]
+
+
+def _places(
+    items: Sequence[Item], places: dict[str, int], skips: Skips
+) -> tuple[Int32Array, Int32Array, Int32Array, Int32Array]:
+    country = np.full(len(items), -1, dtype=np.int32)
+    city = np.full(len(items), -1, dtype=np.int32)
+    other_rows: list[int] = []
+    other_codes: list[int] = []
+    for row, item in enumerate(items):
+        codes = [places.setdefault(c, len(places)) for c in item.countries if _alpha3(c)]
+        if len(codes) < len(item.countries):
+            skips.add("country codes that are not ISO 3166 alpha-3 (ignored)", item.item_id)
+        if codes:
+            country[row] = codes[0]
+            other_rows += [row] * (len(codes) - 1)
+            other_codes += codes[1:]
+        if item.city:
+            city[row] = places.setdefault(f"city:{item.city}", len(places))
+    rows, codes_ = np.array(other_rows, dtype=np.int32), np.array(other_codes, dtype=np.int32)
+    return country, city, rows, codes_
+
+
+def _alpha3(code: str) -> bool:
+    return len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()
+
+
+def _seconds(stamp: str | None, skips: Skips) -> int:
+    if stamp is None:
+        return NO_TIME
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        skips.add("times that are not ISO 8601 (time left unknown)", stamp)
+        return NO_TIME
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp())
+
+
+def _image_hashes(items: Sequence[Item], skips: Skips) -> tuple[Int32Array, npt.NDArray[np.uint8]]:
+    rows: list[int] = []
+    hexes: list[str] = []
+    for row, item in enumerate(items):
+        for pdq, _quality in item.images:
+            text = pdq.strip().lower()
+            if len(text) != 64 or not _HEX.issuperset(text):
+                skips.add("image hashes that are not 64 hex digits (ignored)", item.item_id)
+                continue
+            rows.append(row)
+            hexes.append(text)
+    hashes = np.frombuffer(bytes.fromhex("".join(hexes)), dtype=np.uint8).reshape(-1, 32)
+    return np.array(rows, dtype=np.int32), hashes.copy()

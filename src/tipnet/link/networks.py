@@ -35,8 +35,8 @@ import numpy.typing as npt
 import orjson
 
 from tipnet.errors import InvalidInput
-from tipnet.link.items import KINDS
-from tipnet.link.signals import NO_TIME, SIGNAL_KINDS, Corpus, SignalTable, unique_pairs
+from tipnet.link.items import KINDS, NO_TIME
+from tipnet.link.signals import SIGNAL_KINDS, Corpus, SignalTable, unique_pairs
 
 RISK_TOP = 5
 MIN_NETWORK_ITEMS = 2

@@ -13,8 +13,9 @@ Two steps, so that the costly one runs in parallel:
    name. The result is a :class:`SignalTable`: signal kinds and labels, and the item-signal
    incidence as two arrays.
 
-Selector kinds that link are phones, emails, handles, URLs and wallets; registered domains are
-left out by default because a platform's own domain is in every item it hosts.
+Selector kinds that link are phones, emails, handles, URLs and wallets (the graph treats URLs
+as claims, see :mod:`tipnet.link.graph`); registered domains are left out by default because a
+platform's own domain is in every item it hosts.
 """
 
 from __future__ import annotations
@@ -30,16 +31,14 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from tipnet.link.items import KINDS, Item, Skips
+from tipnet.link.items import Columns, Item, Skips, to_columns
 from tipnet.link.minhash import DEFAULT_THRESHOLD, MinHasher, near_duplicates
 
 LINKING_KINDS = frozenset({"phone", "email", "handle", "url", "wallet"})
 STRONG_KINDS = ("phone", "email", "handle", "url", "wallet", "domain", "item")
 WEAK_KINDS = ("image", "text")
 SIGNAL_KINDS = STRONG_KINDS + WEAK_KINDS
-NO_TIME = np.iinfo(np.int64).min
 MATCH_DISTANCE = 31
-_HEX = frozenset("0123456789abcdef")
 
 Int64Array = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
@@ -66,29 +65,17 @@ class SignalConfig:
 
 
 @dataclass
-class ItemBlock:
-    """One partition's items, prepared: columns in item order, no text.
+class ItemBlock(Columns):
+    """One partition's items, prepared: their :class:`~tipnet.link.items.Columns`, plus
+    risks, posting accounts, selectors as ``(sel_rows[k], sel_keys[k])`` pairs (``labels`` maps
+    each key to ``"kind:value"``) and MinHash signatures of the texts long enough to sign.
+    No text: blocks travel between processes and are kept for incremental runs."""
 
-    Countries and cities are codes into ``places`` (a block-local vocabulary). Selectors are
-    ``(sel_rows[k], sel_keys[k])`` pairs; ``labels`` maps each key to ``"kind:value"``."""
-
-    item_ids: list[str]
-    kinds: npt.NDArray[np.int8]
-    times: Int64Array
-    country: Int32Array  # code of the first country, -1 unknown
-    city: Int32Array
-    other_rows: Int32Array  # (row, country code) for every further country an item names
-    other_codes: Int32Array
-    places: list[str]
     risks: Float32Array  # NaN: not scored
     accounts: UInt64Array  # key of the posting account, 0: none
     sel_rows: Int32Array
     sel_keys: UInt64Array
     labels: dict[int, str]
-    link_rows: Int32Array
-    link_targets: list[str]
-    image_rows: Int32Array
-    image_hashes: npt.NDArray[np.uint8]
     text_rows: Int32Array
     signatures: npt.NDArray[np.uint32]
     skips: Skips = field(default_factory=Skips)
@@ -113,8 +100,7 @@ class SignalTable:
 def prepare_block(items: Sequence[Item], config: SignalConfig) -> ItemBlock:
     """Everything costly about a partition's items: selectors, scores, signatures, hashes."""
     skips = Skips()
-    items = _unique_items(items, skips)
-    places: dict[str, int] = {}
+    items, columns = to_columns(items, skips)
     sel_rows: list[int] = []
     sel_keys: list[int] = []
     labels: dict[int, str] = {}
@@ -135,32 +121,17 @@ def prepare_block(items: Sequence[Item], config: SignalConfig) -> ItemBlock:
         account = _account(item, found)
         if account:
             accounts[row] = keys.get(account) or keys.setdefault(account, selector_key(account))
-    country, city, other_rows, other_codes = _places(items, places, skips)
-    link_rows = [row for row, item in enumerate(items) for _ in item.links]
-    image_rows, image_hashes = _image_hashes(items, skips)
-    texts = [item.text for item in items]
-    text_rows, signatures = config.minhasher().signatures(texts)
+    text_rows, signatures = config.minhasher().signatures([item.text for item in items])
     unsigned = len(items) - len(text_rows)
     if unsigned:
         skips.add("items whose text is too short for near-duplicate matching", count=unsigned)
     return ItemBlock(
-        item_ids=[item.item_id for item in items],
-        kinds=np.array([KINDS.index(item.kind) for item in items], dtype=np.int8),
-        times=np.array([_seconds(item.time, skips) for item in items], dtype=np.int64),
-        country=country,
-        city=city,
-        other_rows=other_rows,
-        other_codes=other_codes,
-        places=list(places),
+        **columns.__dict__,
         risks=_risks(items, config.score, skips),
         accounts=accounts,
         sel_rows=np.array(sel_rows, dtype=np.int32),
         sel_keys=np.array(sel_keys, dtype=np.uint64),
         labels=labels,
-        link_rows=np.array(link_rows, dtype=np.int32),
-        link_targets=[target for item in items for target in item.links],
-        image_rows=image_rows,
-        image_hashes=image_hashes,
         text_rows=text_rows.astype(np.int32),
         signatures=signatures,
         skips=skips,
@@ -264,18 +235,6 @@ def build_signals(
 # --- one block ---------------------------------------------------------------------------------
 
 
-def _unique_items(items: Sequence[Item], skips: Skips) -> list[Item]:
-    seen: set[str] = set()
-    unique = []
-    for item in items:
-        if item.item_id in seen:
-            skips.add("duplicate item id (first occurrence kept)", item.item_id)
-            continue
-        seen.add(item.item_id)
-        unique.append(item)
-    return unique
-
-
 def _selectors(item: Item, kinds: frozenset[str], skips: Skips) -> list[str]:
     """The item's selector labels (``"kind:value"``) of the kinds that link. Extraction is done
     one value at a time and remembered by the worker process (:data:`_EXTRACTED`): a poster
@@ -344,50 +303,6 @@ def _account(item: Item, found: list[str]) -> str | None:
     return next((label for label in found if label.startswith("handle:")), None)
 
 
-def _places(
-    items: Sequence[Item], places: dict[str, int], skips: Skips
-) -> tuple[Int32Array, Int32Array, Int32Array, Int32Array]:
-    country = np.full(len(items), -1, dtype=np.int32)
-    city = np.full(len(items), -1, dtype=np.int32)
-    other_rows: list[int] = []
-    other_codes: list[int] = []
-    for row, item in enumerate(items):
-        codes = [places.setdefault(c, len(places)) for c in item.countries if _alpha3(c)]
-        if len(codes) < len(item.countries):
-            skips.add("country codes that are not ISO 3166 alpha-3 (ignored)", item.item_id)
-        if codes:
-            country[row] = codes[0]
-            other_rows += [row] * (len(codes) - 1)
-            other_codes += codes[1:]
-        if item.city:
-            city[row] = places.setdefault(f"city:{item.city}", len(places))
-    return (
-        country,
-        city,
-        np.array(other_rows, dtype=np.int32),
-        np.array(other_codes, dtype=np.int32),
-    )
-
-
-def _alpha3(code: str) -> bool:
-    return len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()
-
-
-def _seconds(stamp: str | None, skips: Skips) -> int:
-    import datetime as dt
-
-    if stamp is None:
-        return int(NO_TIME)
-    try:
-        moment = dt.datetime.fromisoformat(stamp)
-    except ValueError:
-        skips.add("times that are not ISO 8601 (time left unknown)", stamp)
-        return int(NO_TIME)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return int(moment.timestamp())
-
-
 def _risks(items: Sequence[Item], score: bool, skips: Skips) -> Float32Array:
     """Each item's risk: the one it came with, else the detection score of its text, computed
     as :func:`tipnet.detect.scoring.score_text` does (indicator weights combined) without
@@ -423,21 +338,6 @@ def _risks(items: Sequence[Item], score: bool, skips: Skips) -> Float32Array:
 
 
 _SCORED = frozenset({"ad", "job_offer", "profile", "message"})
-
-
-def _image_hashes(items: Sequence[Item], skips: Skips) -> tuple[Int32Array, npt.NDArray[np.uint8]]:
-    rows: list[int] = []
-    hexes: list[str] = []
-    for row, item in enumerate(items):
-        for pdq, _quality in item.images:
-            text = pdq.strip().lower()
-            if len(text) != 64 or not _HEX.issuperset(text):
-                skips.add("image hashes that are not 64 hex digits (ignored)", item.item_id)
-                continue
-            rows.append(row)
-            hexes.append(text)
-    hashes = np.frombuffer(bytes.fromhex("".join(hexes)), dtype=np.uint8).reshape(-1, 32)
-    return np.array(rows, dtype=np.int32), hashes.copy()
 
 
 # --- all blocks ----------------------------------------------------------------------------------
