@@ -136,3 +136,14 @@ def test_a_giant_component_is_split_and_reported() -> None:
     assert "components that community detection could not split below the size limit" in (
         result.report.skipped
     )
+
+
+def test_ids_from_the_node_database_are_carried_over(local: LinkResult, scenario: Path) -> None:
+    biggest = local.networks[0]
+    earlier = {item.item_id: "Nfromthedatabase" for item in biggest.items[:-1]}  # it grew by one
+    again = link(scenario, config=SMALL, previous=earlier)
+    found = {network.id: network for network in again.networks}
+    assert [i.item_id for i in found["Nfromthedatabase"].items] == [
+        i.item_id for i in biggest.items
+    ]
+    assert biggest.id not in found

@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -243,17 +243,21 @@ def link(
     workers: int | None = None,
     config: LinkConfig | None = None,
     state: Path | str | None = None,
+    previous: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> LinkResult:
     """Link the items of ``source`` (a scenario directory, a JSONL/Parquet file, or items) into
     networks. ``state``: a directory written by :func:`save_state` for an earlier run; its
-    items are kept and its network ids carried over."""
+    items are kept and its network ids carried over. ``previous``: item id -> network id of
+    earlier networks (e.g. from the node's database), used instead of the state's."""
     config = config or LinkConfig()
     report_progress = progress or (lambda stage, done, total: None)
     seconds: dict[str, float] = {}
     began = time.perf_counter()
     tasks, sources = _tasks(source, config.items_per_partition)
     earlier_blocks, earlier = load_state(state) if state is not None else ([], {})
+    if previous is not None:
+        earlier = dict(previous)
     runner = make_engine(engine, scheduler=scheduler, workers=workers)
     report_progress("prepare", 0, len(tasks))
     with runner.session():
@@ -265,23 +269,6 @@ def link(
     seconds["prepare"] = time.perf_counter() - began
     return _solve(earlier_blocks + blocks, earlier, config, runner.name, sources, seconds,
                   report_progress, partitions=len(tasks))  # fmt: skip
-
-
-def _solve(
-    blocks: list[ItemBlock],
-    earlier: dict[str, str],
-    config: LinkConfig,
-    engine: str,
-    sources: list[str],
-    seconds: dict[str, float],
-    progress: Progress,
-    *,
-    partitions: int,
-) -> LinkResult:
-    with _no_garbage_collection():
-        return _solve_quietly(
-            blocks, earlier, config, engine, sources, seconds, progress, partitions=partitions
-        )
 
 
 @contextmanager
@@ -298,9 +285,10 @@ def _no_garbage_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _solve_quietly(
+@_no_garbage_collection()
+def _solve(
     blocks: list[ItemBlock],
-    earlier: dict[str, str],
+    earlier: Mapping[str, str],
     config: LinkConfig,
     engine: str,
     sources: list[str],
