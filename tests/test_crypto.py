@@ -29,6 +29,14 @@ def test_tampered_ciphertext_is_refused() -> None:
         keyring.decrypt(bytes(sealed), context="c")
 
 
+@pytest.mark.parametrize("length", [1, 5, 13, 28])
+def test_truncated_ciphertext_is_refused_not_a_crash(length: int) -> None:
+    keyring = Keyring(os.urandom(32))
+    sealed = keyring.encrypt("secret", context="c")
+    with pytest.raises(DecryptionFailed):
+        keyring.decrypt(sealed[:length], context="c")
+
+
 def test_other_key_cannot_decrypt() -> None:
     sealed = Keyring(os.urandom(32)).encrypt("secret", context="c")
     with pytest.raises(DecryptionFailed):

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 CIPHERTEXT_VERSION = b"\x01"
+TAG_BYTES = 16  # AES-GCM's authentication tag
 NONCE_BYTES = 12
 
 
@@ -43,6 +44,8 @@ class Keyring:
     def decrypt(self, ciphertext: bytes, *, context: str) -> str:
         if ciphertext[:1] != CIPHERTEXT_VERSION:
             raise DecryptionFailed(f"unknown ciphertext version for {context}")
+        if len(ciphertext) < 1 + NONCE_BYTES + TAG_BYTES:
+            raise DecryptionFailed(f"{context}: truncated value")
         nonce = ciphertext[1 : 1 + NONCE_BYTES]
         try:
             plain = self._aead.decrypt(nonce, ciphertext[1 + NONCE_BYTES :], context.encode())

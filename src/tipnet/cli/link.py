@@ -17,11 +17,12 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from tipnet.cli import link_networks
 from tipnet.cli.common import console, errors, friendly_errors
 from tipnet.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from tipnet.link.engine import LinkConfig, RunReport
+    from tipnet.link.engine import LinkConfig, LinkResult, RunReport
     from tipnet.link.evaluate import Evaluation
 
 # NumPy, SciPy and the extractor load when a command runs, so that other commands start fast.
@@ -31,15 +32,26 @@ app = typer.Typer(
     help="Link reports, ads, job offers, profiles and messages into networks.",
     no_args_is_help=True,
 )
+link_networks.register(app)
 
 
 @app.command("run")
 @friendly_errors
 def run(
-    source: Path = typer.Argument(
-        ..., help="A scenario directory (tipnet simulate) or a JSONL/Parquet file of items."
+    source: Path | None = typer.Argument(
+        None,
+        help="A scenario directory (tipnet simulate) or a JSONL/Parquet file of items; "
+        "without it, the reports filed with this node.",
     ),
-    out: Path = typer.Option(..., "--out", help="Directory for networks, report and state."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Directory for networks, report and state files."
+    ),
+    store: bool | None = typer.Option(
+        None,
+        "--store/--no-store",
+        help="Store the networks in the node's database (default: yes when linking the "
+        "node's reports, no for a SOURCE). Earlier network ids and hub overrides are used.",
+    ),
     engine: str = typer.Option("local", help="local (this machine) or dask (a cluster)."),
     scheduler: str | None = typer.Option(
         None, help="Dask scheduler address for --engine dask, e.g. tcp://10.0.0.5:8786."
@@ -71,31 +83,70 @@ def run(
         True, "--score/--no-score", help="Score items with tipnet's detection for risk."
     ),
 ) -> None:
-    """Link the items of SOURCE into networks and write OUT/networks.jsonl (or .parquet),
+    """Link items into networks. With --out, write OUT/networks.jsonl (or .parquet),
     OUT/report.json (counts, hubs, what was skipped and why) and OUT/state/ for a later
-    incremental run."""
+    incremental run; with --store, keep the networks in the node's database, where
+    `tipnet link list/show/export` and GET /api/v1/networks read them."""
     if file_format not in FORMATS:
         raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}")
-    from tipnet.link.engine import link, save_state
+    to_node = source is None if store is None else store
+    if out is None and not to_node:
+        raise InvalidInput("nothing would be kept: give --out DIR, or --store")
+    config = _config(text_mode, text_threshold, keep, drop, score)
+    options: dict[str, Any] = {
+        "engine": engine, "scheduler": scheduler, "workers": workers, "state": state,
+    }  # fmt: skip
+    with _progress() as report_progress:
+        result = _link(source, to_node, config, options, report_progress)
+    report = result.report
+    _print_report(report)
+    if out is not None:
+        _write_outputs(result, out, file_format)
+
+
+def _link(
+    source: Path | None,
+    to_node: bool,
+    config: LinkConfig,
+    options: dict[str, Any],
+    report_progress: Any,
+) -> LinkResult:
+    if not to_node:
+        from tipnet.link.engine import link
+
+        assert source is not None  # run() refuses no source without --store
+        return link(source, config=config, progress=report_progress, **options)
+    from tipnet.cli.common import cli_actor, context
+    from tipnet.link.node import link_into_node
+
+    ctx = context()
+    done = link_into_node(
+        session_factory=ctx.session_factory,
+        keyring=ctx.keyring,
+        actor=cli_actor(),
+        source=source,
+        config=config,
+        progress=report_progress,
+        **options,
+    )
+    stored = done.stored
+    console.print(
+        f"stored in the node: {stored.networks:,} networks ({stored.created:,} new, "
+        f"{stored.updated:,} updated, {stored.merged:,} merged into others, "
+        f"{stored.dissolved:,} dissolved); run {stored.run_id}",
+        highlight=False,
+    )
+    return done.result
+
+
+def _write_outputs(result: LinkResult, out: Path, file_format: str) -> None:
+    from tipnet.link.engine import save_state
     from tipnet.link.networks import write_networks
 
-    config = _config(text_mode, text_threshold, keep, drop, score)
     out.mkdir(parents=True, exist_ok=True)
-    with _progress() as report_progress:
-        result = link(
-            source,
-            engine=engine,
-            scheduler=scheduler,
-            workers=workers,
-            config=config,
-            state=state,
-            progress=report_progress,
-        )
     networks_path = write_networks(result.networks, out / f"networks.{file_format}")
-    report = result.report
-    (out / "report.json").write_text(json.dumps(report.as_dict(), indent=1) + "\n", "utf-8")
+    (out / "report.json").write_text(json.dumps(result.report.as_dict(), indent=1) + "\n", "utf-8")
     save_state(result, out / "state")
-    _print_report(report)
     console.print(f"wrote {networks_path}, {out / 'report.json'} and {out / 'state'}")
 
 

@@ -213,9 +213,8 @@ def item_from_record(record: Record, *, low_quality: frozenset[str] = frozenset(
 
 
 def _report_item(record: Record) -> Item:
-    """A report body: selectors extracted exactly as intake does, scored as intake scores it."""
-    from tipnet.detect.scoring import score_report
-    from tipnet.identifiers.service import extract_from_report
+    """A report body from a file, named by the reporter's own id."""
+    from tipnet.link.report_items import item_from_report
     from tipnet.reports.schemas import ReportCreate
 
     try:
@@ -226,26 +225,7 @@ def _report_item(record: Record) -> Item:
         raise InvalidInput(f"report body invalid at {where}: {first['msg']}") from error
     if report.reporter.report_id is None:
         raise InvalidInput("report has no reporter.report_id to name it by")
-    extraction = extract_from_report(report)
-    selectors = tuple((s.kind.value, s.value) for s in extraction.selectors)
-    accounts = report.internet.accounts
-    handles: tuple[tuple[str, str, str | None], ...] = ()
-    if accounts and accounts[0].handle:
-        platform = accounts[0].platform or report.internet.platform
-        handles = (("account", accounts[0].handle, platform),)
-    images = tuple((file.pdq, file.pdq_quality) for file in report.files if file.pdq is not None)
-    return Item(
-        item_id=report.reporter.report_id,
-        kind="report",
-        text=report.incident.summary,
-        time=report.incident.time.isoformat(),
-        countries=tuple(report.jurisdiction),
-        platform=report.internet.platform,
-        handles=handles,
-        selectors=selectors,
-        images=tuple((pdq, q) for pdq, q in images if q is None or q >= MIN_IMAGE_QUALITY),
-        risk=score_report(report).score,
-    )
+    return item_from_report(report, item_id=report.reporter.report_id)
 
 
 def _item_text(record: Record) -> str:

@@ -27,7 +27,10 @@ class Stop(BaseModel):
 
 class NetworkSummary(BaseModel):
     id: str
-    status: str = Field(description="active, or merged (see merged_into)")
+    status: str = Field(
+        description="active; merged (into merged_into); or dissolved (a later run over the "
+        "node's reports no longer found it together)"
+    )
     merged_into: str | None
     first_seen: dt.datetime | None
     last_seen: dt.datetime | None
@@ -101,3 +104,4 @@ class RunSummary(BaseModel):
     created: int
     updated: int
     merged: int
+    dissolved: int = 0

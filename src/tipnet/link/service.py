@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, true
 from sqlalchemy.orm import Session
 
 from tipnet.audit import service as audit
@@ -45,6 +45,7 @@ from tipnet.link.schemas import (
 )
 
 SELECTOR_CONTEXT = "network.selector"
+REPORT_PREFIX = "report:"  # how the node's own reports are named in networks
 OVERRIDE_CONTEXT = "link.override"
 
 
@@ -59,9 +60,14 @@ def store_run(
     summary: Mapping[str, Any],
     items: int,
     actor: Actor,
+    dissolve_missing_reports: bool = False,
 ) -> RunSummary:
     """Store a run's networks: new ones are created, grown ones updated in place (their id is
-    kept by the pipeline), absorbed ones marked ``merged`` with the id they went into."""
+    kept by the pipeline), absorbed ones marked ``merged`` with the id they went into.
+
+    ``dissolve_missing_reports``: the run linked all the node's reports, so an active network
+    of reports it did not find again no longer holds together (an investigator dropped the
+    signal that tied it, say): it is marked ``dissolved``; its record and case links stay."""
     run = LinkRun(
         id=uuid.uuid4(),
         engine=engine,
@@ -79,6 +85,7 @@ def store_run(
     for found in networks:
         _store_network(session, keyring, found, run.id, is_new=found["id"] not in existing)
         merged += _mark_merged(session, found)
+    dissolved = _dissolve_missing(session, _ids(networks)) if dissolve_missing_reports else 0
     run.finished_at = utcnow()
     created = len(networks) - len(existing)
     audit.record(
@@ -87,8 +94,10 @@ def store_run(
         action="link.run",
         object_type="link_run",
         object_id=str(run.id),
-        details={"networks": len(networks), "created": created, "items": items},
-    )
+        details={
+            "networks": len(networks), "created": created, "items": items, "dissolved": dissolved,
+        },
+    )  # fmt: skip
     return RunSummary(
         run_id=run.id,
         items=items,
@@ -96,6 +105,7 @@ def store_run(
         created=created,
         updated=len(existing),
         merged=merged,
+        dissolved=dissolved,
     )
 
 
@@ -321,12 +331,29 @@ def _mark_merged(session: Session, found: Mapping[str, Any]) -> int:
     return len(absorbed)
 
 
+def _dissolve_missing(session: Session, found_ids: Sequence[str]) -> int:
+    holding_reports = select(NetworkItem.network_id).where(
+        NetworkItem.item_ref.startswith(REPORT_PREFIX)
+    )
+    gone = session.scalars(
+        select(Network).where(
+            Network.status == "active",
+            Network.id.in_(holding_reports),
+            Network.id.not_in(found_ids) if found_ids else true(),
+        )
+    ).all()
+    for network in gone:
+        session.execute(delete(NetworkItem).where(NetworkItem.network_id == network.id))
+        network.status, network.updated_at = "dissolved", utcnow()
+    return len(gone)
+
+
 def _item_rows(network_id: str, items: Sequence[Mapping[str, Any]]) -> list[NetworkItem]:
     rows = []
     for item in items:
         item_ref = str(item["item_id"])[:200]
         report_id = None
-        if item_ref.startswith("report:"):
+        if item_ref.startswith(REPORT_PREFIX):
             try:
                 report_id = uuid.UUID(item_ref.removeprefix("report:"))
             except ValueError:
