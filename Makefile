@@ -25,7 +25,8 @@ system:
 	  else echo "tipnet needs Debian packages: sudo apt-get install $$missing"; exit 1; fi; fi
 
 # A fresh demo node: new key, migrated SQLite database, demo organisations, tokens, and the
-# platform reports of a generated scenario (synthetic; its ground truth is in demo-scenario/).
+# platform reports of a generated scenario (synthetic; its ground truth is in demo-scenario/),
+# linked into networks.
 demo: venv system
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	@test -f .env.demo || $(BIN)/tipnet admin gen-key > .env.demo
@@ -35,6 +36,8 @@ demo: venv system
 	$(BIN)/tipnet demo seed --reports 20 && \
 	$(BIN)/tipnet simulate --seed 7 --scale 20000 --out demo-scenario && \
 	$(BIN)/tipnet reports ingest demo-scenario/reports.jsonl --as platform-bot --restart && \
+	$(BIN)/tipnet link run && \
+	$(BIN)/tipnet link list --transnational --limit 5 && \
 	echo "API on http://127.0.0.1:$(PORT)  docs: http://127.0.0.1:$(PORT)/docs  (Ctrl-C to stop)" && \
 	$(BIN)/tipnet serve --port $(PORT)
 
