@@ -41,6 +41,20 @@ class Settings(BaseSettings):
         description="How long a checked API token is trusted before it is "
         "looked up again; a revocation takes effect within this time (0: every request).",
     )
+    cooperation_response_hours: int = Field(
+        default=48,
+        ge=1,
+        le=8760,
+        description="Hours a cooperation request may wait for its answer before it is "
+        "listed as overdue (Prüm II: core data within 48 hours of receipt).",
+    )
+    cooperation_immediate_response_hours: int | None = Field(
+        default=None,
+        ge=1,
+        le=8760,
+        description="A shorter window for requests marked 'immediate' (a person believed in "
+        "danger now); unset, they have cooperation_response_hours like the others.",
+    )
 
     @field_validator("secret_key")
     @classmethod

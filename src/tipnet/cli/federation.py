@@ -1,5 +1,6 @@
 """`tipnet node`, `tipnet peers` and `tipnet federation`: this node's identity, its peers and
-their agreements, and the federation's queries, feed sync and outbox delivery."""
+their agreements, and the federation's queries, feed sync, outbox delivery and cooperation
+requests."""
 
 from __future__ import annotations
 
@@ -14,16 +15,25 @@ from rich.table import Table
 
 from tipnet.cli.common import Context, cli_actor, console, context, errors, friendly_errors
 from tipnet.errors import InvalidInput
-from tipnet.federation import hits, node, outbox, peers, pprl, sharing
+from tipnet.federation import cooperation, hits, node, outbox, peers, pprl, sharing
 from tipnet.federation.context import FederationContext
-from tipnet.federation.schemas import AGREEMENT_KINDS, Level, SelectorQuery
+from tipnet.federation.deadlines import ResponseWindows
+from tipnet.federation.schemas import (
+    AGREEMENT_KINDS,
+    CooperationStatus,
+    CooperationSummary,
+    Direction,
+    Level,
+    SelectorQuery,
+)
 from tipnet.identifiers.selectors import SelectorKind
 from tipnet.link.hashlists import read_hash_list
 
 node_app = typer.Typer(help="This node's federation identity.", no_args_is_help=True)
 peers_app = typer.Typer(help="Peers and their sharing agreements.", no_args_is_help=True)
 federation_app = typer.Typer(
-    help="Private hit/no-hit queries, feed sync and outbox delivery.", no_args_is_help=True
+    help="Private hit/no-hit queries, feed sync, outbox delivery and cooperation requests.",
+    no_args_is_help=True,
 )
 
 KINDS_HELP = f"Comma-separated kinds the peer may query here, among {', '.join(AGREEMENT_KINDS)}."
@@ -325,6 +335,53 @@ def show_outbox(pending: bool = typer.Option(False, help="Only undelivered messa
             message.last_error or "",
         )
     console.print(table)
+
+
+@federation_app.command("requests")
+@friendly_errors
+def list_requests(
+    direction: Direction | None = typer.Option(None, help="incoming (peers ask us) or outgoing."),
+    status: CooperationStatus | None = typer.Option(None, help="Only requests in this state."),
+    overdue: bool = typer.Option(
+        False, "--overdue", help="Only requests past due without a decision."
+    ),
+    limit: int = typer.Option(50, min=1, max=500, help="How many to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Cooperation requests: those received and waiting for a decision here first, soonest due
+    first (48 hours after receipt by default, as in Prüm II), then the others newest first."""
+    ctx = context()
+    with ctx.session_factory() as session:
+        found = cooperation.list_requests(
+            session=session,
+            direction=direction.value if direction else None,
+            status=status.value if status else None,
+            overdue=True if overdue else None,
+            limit=limit,
+            windows=ResponseWindows.of(ctx.settings),
+        )
+    if as_json:
+        console.print_json(json.dumps([row.model_dump(mode="json") for row in found]))
+        return
+    table = Table("id", "direction", "peer", "urgency", "status", "created", "due", "answer")
+    for row in found:
+        table.add_row(
+            str(row.id),
+            row.direction,
+            row.peer,
+            row.urgency,
+            row.status,
+            f"{row.created_at:%Y-%m-%d %H:%M}",
+            f"{row.due_at:%Y-%m-%d %H:%M}",
+            _answer(row),
+        )
+    console.print(table)
+
+
+def _answer(row: CooperationSummary) -> str:
+    if row.answered_in_hours is not None:
+        return f"in {row.answered_in_hours:.1f} h"
+    return "[red]OVERDUE[/red]" if row.overdue else "waiting"
 
 
 def _federation(ctx: Context) -> FederationContext:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, R
 
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
-from tipnet.deps import KeyringDep, PageLimit, PageOffset, Requires, SessionDep
+from tipnet.deps import KeyringDep, PageLimit, PageOffset, Requires, SessionDep, SettingsDep
 from tipnet.federation import (
     cooperation,
     hits,
@@ -26,10 +26,12 @@ from tipnet.federation import (
     sharing,
 )
 from tipnet.federation.context import FederationContext
+from tipnet.federation.deadlines import ResponseWindows
 from tipnet.federation.schemas import (
     CooperationCreate,
     CooperationDecision,
     CooperationRead,
+    CooperationStatus,
     CooperationSummary,
     Direction,
     DistributionRead,
@@ -56,6 +58,13 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 Admin = Annotated[Principal, Depends(Requires(Permission.ADMIN))]
 Cooperator = Annotated[Principal, Depends(Requires(Permission.FEDERATION_COOPERATE))]
 PeerId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Peer id, from GET /peers.")]
+
+
+async def _response_windows(settings: SettingsDep) -> ResponseWindows:
+    return ResponseWindows.of(settings)
+
+
+Windows = Annotated[ResponseWindows, Depends(_response_windows)]
 
 
 @router.get("/federation/node", response_model=NodeRead, responses=CONFLICT)
@@ -227,13 +236,14 @@ def file_cooperation_request(
     background: BackgroundTasks,
     session: SessionDep,
     keyring: KeyringDep,
+    windows: Windows,
     principal: Cooperator,
 ) -> Any:
     """Ask a peer for the data behind a hit's reference (purpose, legal basis, urgency, the
     fields wanted). It is queued and delivered to the peer, retried until it arrives; an
     investigator there approves or refuses it, and the answer comes back the same way."""
     filed = cooperation.file_request(
-        session=session, keyring=keyring, create=create, actor=principal.actor
+        session=session, keyring=keyring, create=create, actor=principal.actor, windows=windows
     )
     background.add_task(runtime.wake, request.app)  # runs after the commit
     response.headers["Location"] = f"/api/v1/federation/cooperation-requests/{filed.id}"
@@ -243,21 +253,29 @@ def file_cooperation_request(
 @router.get("/federation/cooperation-requests", response_model=list[CooperationSummary])
 def list_cooperation_requests(
     session: SessionDep,
+    windows: Windows,
     _principal: Cooperator,
     direction: Annotated[Direction | None, Query()] = None,
-    status_filter: Annotated[
-        str | None, Query(alias="status", pattern="^(queued|sent|pending|approved|refused|failed)$")
+    status_filter: Annotated[CooperationStatus | None, Query(alias="status")] = None,
+    overdue: Annotated[
+        bool | None,
+        Query(description="true: only requests past due without a decision; false: the others."),
     ] = None,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
 ) -> Any:
-    """Requests sent and received, newest first (without purposes or released data)."""
+    """Requests sent and received (without purposes or released data): first those received
+    and waiting for a decision here, soonest due first, then the others newest first. Each
+    shows when its answer is due (48 hours after receipt by default, as in Prüm II), whether
+    it is overdue and, once decided, how many hours the answer took."""
     return cooperation.list_requests(
         session=session,
         direction=direction.value if direction else None,
-        status=status_filter,
+        status=status_filter.value if status_filter else None,
+        overdue=overdue,
         limit=limit,
         offset=offset,
+        windows=windows,
     )
 
 
@@ -267,11 +285,19 @@ def list_cooperation_requests(
     responses={404: {"description": "No such request."}},
 )
 def read_cooperation_request(
-    cooperation_id: uuid.UUID, session: SessionDep, keyring: KeyringDep, principal: Cooperator
+    cooperation_id: uuid.UUID,
+    session: SessionDep,
+    keyring: KeyringDep,
+    windows: Windows,
+    principal: Cooperator,
 ) -> Any:
     """One request in full, with the data released (if any), decrypted; the read is audited."""
     return cooperation.read_request(
-        session=session, keyring=keyring, cooperation_id=cooperation_id, actor=principal.actor
+        session=session,
+        keyring=keyring,
+        cooperation_id=cooperation_id,
+        actor=principal.actor,
+        windows=windows,
     )
 
 
@@ -287,6 +313,7 @@ def decide_cooperation_request(
     background: BackgroundTasks,
     session: SessionDep,
     keyring: KeyringDep,
+    windows: Windows,
     principal: Cooperator,
 ) -> Any:
     """Approve or refuse a request a peer sent. Approving releases the chosen fields of the
@@ -297,6 +324,7 @@ def decide_cooperation_request(
         cooperation_id=cooperation_id,
         decision=decision,
         actor=principal.actor,
+        windows=windows,
     )
     background.add_task(runtime.wake, request.app)
     return decided

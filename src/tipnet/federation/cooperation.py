@@ -8,10 +8,14 @@ until an investigator there approves or refuses it; the answer, with the approve
 the referenced report decrypted, goes back through the outbox. Both nodes keep the request
 and the released data encrypted, and both audit every step: filed, received, decided,
 answered, read.
+
+Every request shows when its answer is due (Prüm II: 48 hours from receipt) and whether it is
+overdue; :mod:`tipnet.federation.deadlines` computes both.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 
@@ -24,6 +28,13 @@ from tipnet.crypto import Keyring
 from tipnet.db import utcnow
 from tipnet.errors import Conflict, InvalidInput, NotFound
 from tipnet.federation import audience, outbox, peers, sharing
+from tipnet.federation.deadlines import (
+    PRUM,
+    ResponseWindows,
+    overdue_clause,
+    soonest_due_first,
+    timing,
+)
 from tipnet.federation.inbound import SignedRequest
 from tipnet.federation.models import CooperationRequest, InboxMessage, Peer
 from tipnet.federation.peers import insert_ignoring_duplicate
@@ -51,7 +62,12 @@ OUTGOING, INCOMING = "outgoing", "incoming"
 
 
 def file_request(
-    *, session: Session, keyring: Keyring, create: CooperationCreate, actor: Actor
+    *,
+    session: Session,
+    keyring: Keyring,
+    create: CooperationCreate,
+    actor: Actor,
+    windows: ResponseWindows = PRUM,
 ) -> CooperationRead:
     """Ask a peer for the data behind one of its references; sent through the outbox."""
     peer = peers.find_peer(session=session, node_id=create.peer)
@@ -91,7 +107,7 @@ def file_request(
         subject_id=row.id,
     )
     _audit(session, actor, "federation.cooperation.request", row, peer, {"fields": fields})
-    return _read(row, peer, keyring)
+    return _read(row, peer, keyring, windows, utcnow())
 
 
 def receive_request(
@@ -132,6 +148,7 @@ def decide(
     cooperation_id: uuid.UUID,
     decision: CooperationDecision,
     actor: Actor,
+    windows: ResponseWindows = PRUM,
 ) -> CooperationRead:
     """Approve (releasing the agreed fields) or refuse a pending incoming request; the answer
     goes to the requester through the outbox."""
@@ -177,7 +194,7 @@ def decide(
     peer = session.get(Peer, row.peer_id)
     details = {"decision": decision.decision.value, "fields": answer.fields, **_counts(release)}
     _audit(session, actor, "federation.cooperation.decision", row, peer, details)
-    return _read(row, peer, keyring)
+    return _read(row, peer, keyring, windows, utcnow())
 
 
 def receive_answer(
@@ -216,31 +233,49 @@ def list_requests(
     session: Session,
     direction: str | None = None,
     status: str | None = None,
+    overdue: bool | None = None,
     limit: int = 50,
     offset: int = 0,
+    windows: ResponseWindows = PRUM,
+    now: dt.datetime | None = None,
 ) -> list[CooperationSummary]:
-    """Requests, newest first, without purposes or released data (so not audited)."""
+    """Requests without purposes or released data (so not audited): first the incoming ones
+    still waiting for a decision here, soonest due first, then the others newest first.
+    ``overdue`` keeps only those past due without a decision (True) or the others (False)."""
+    now = now or utcnow()
+    dialect = session.get_bind().dialect.name
     query = (
         select(CooperationRequest, Peer)
         .join(Peer, Peer.id == CooperationRequest.peer_id)
-        .order_by(CooperationRequest.created_at.desc(), CooperationRequest.id)
+        .order_by(*soonest_due_first(windows, dialect))
     )
     if direction is not None:
         query = query.where(CooperationRequest.direction == direction)
     if status is not None:
         query = query.where(CooperationRequest.status == status)
+    if overdue is not None:
+        late = overdue_clause(windows, now)
+        query = query.where(late if overdue else ~late)
     rows = session.execute(query.limit(limit).offset(offset)).all()
-    return [CooperationSummary.model_validate(_summary(row, peer)) for row, peer in rows]
+    return [
+        CooperationSummary.model_validate(_summary(row, peer, windows, now)) for row, peer in rows
+    ]
 
 
 def read_request(
-    *, session: Session, keyring: Keyring, cooperation_id: uuid.UUID, actor: Actor
+    *,
+    session: Session,
+    keyring: Keyring,
+    cooperation_id: uuid.UUID,
+    actor: Actor,
+    windows: ResponseWindows = PRUM,
+    now: dt.datetime | None = None,
 ) -> CooperationRead:
     """One request with its purpose and released data decrypted: an audited read."""
     row = _require(session, cooperation_id)
     peer = session.get(Peer, row.peer_id)
     _audit(session, actor, "federation.cooperation.read", row, peer, {})
-    return _read(row, peer, keyring)
+    return _read(row, peer, keyring, windows, now or utcnow())
 
 
 def build_release(
@@ -319,8 +354,10 @@ def _counts(release: Release | None) -> dict[str, int]:
     }
 
 
-def _summary(row: CooperationRequest, peer: Peer | None) -> dict[str, object]:
-    return {
+def _summary(
+    row: CooperationRequest, peer: Peer | None, windows: ResponseWindows, now: dt.datetime
+) -> dict[str, object]:
+    return timing(row, windows, now) | {
         "id": row.id,
         "request_id": row.request_id,
         "direction": row.direction,
@@ -340,10 +377,16 @@ def _summary(row: CooperationRequest, peer: Peer | None) -> dict[str, object]:
     }
 
 
-def _read(row: CooperationRequest, peer: Peer | None, keyring: Keyring) -> CooperationRead:
+def _read(
+    row: CooperationRequest,
+    peer: Peer | None,
+    keyring: Keyring,
+    windows: ResponseWindows,
+    now: dt.datetime,
+) -> CooperationRead:
     release = keyring.decrypt_optional(row.release_enc, context=RELEASE_CONTEXT)
     return CooperationRead.model_validate(
-        _summary(row, peer)
+        _summary(row, peer, windows, now)
         | {
             "purpose": keyring.decrypt(row.purpose_enc, context=PURPOSE_CONTEXT),
             "decision_reason": row.decision_reason,

@@ -67,6 +67,15 @@ class Direction(StrEnum):
     INCOMING = "incoming"  # a peer asks this node
 
 
+class CooperationStatus(StrEnum):
+    QUEUED = "queued"  # outgoing, not yet delivered
+    SENT = "sent"  # outgoing, delivered, no answer yet
+    PENDING = "pending"  # incoming, waiting for a decision here
+    APPROVED = "approved"
+    REFUSED = "refused"
+    FAILED = "failed"  # outgoing, could not be delivered
+
+
 class Decision(StrEnum):
     APPROVE = "approve"
     REFUSE = "refuse"
@@ -354,6 +363,14 @@ class CooperationSummary(BaseModel):
     decided_by: str | None
     decided_at: dt.datetime | None
     released_fields: list[str] | None
+    due_at: dt.datetime = Field(
+        description="When the answer is due: created_at (receipt here for incoming, filing for "
+        "outgoing) plus the node's response window, 48 hours by default (Prüm II)."
+    )
+    overdue: bool = Field(description="Not decided yet, and past due_at.")
+    answered_in_hours: float | None = Field(
+        description="Hours from created_at to the decision, once decided."
+    )
 
 
 class CooperationRead(CooperationSummary):
