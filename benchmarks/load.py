@@ -155,7 +155,9 @@ def _investigator_token(env: dict[str, str]) -> str:
 def _load(
     port: int, bodies: list[bytes], clients: int, token: str, investigator: str
 ) -> tuple[dict[str, Any], dict[str, float]]:
-    per_process = [list(range(index, clients, CLIENT_PROCESSES)) for index in range(CLIENT_PROCESSES)]
+    per_process = [
+        list(range(index, clients, CLIENT_PROCESSES)) for index in range(CLIENT_PROCESSES)
+    ]
     shares = [
         [[bodies[i] for i in range(client, len(bodies), clients)] for client in group]
         for group in per_process
