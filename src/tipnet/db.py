@@ -17,6 +17,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from tipnet.audit.keys import bind_key as bind_audit_key
 from tipnet.config import Settings
 
 NAMING_CONVENTION = {
@@ -74,11 +75,14 @@ def make_engine(settings: Settings, **engine_options: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **engine_options)
         _configure_sqlite(engine)
-        return engine
-    engine_options.setdefault("pool_size", settings.db_pool_size)
-    engine_options.setdefault("max_overflow", settings.db_pool_size)
-    engine_options.setdefault("pool_pre_ping", True)
-    return create_engine(url, **engine_options)
+    else:
+        engine_options.setdefault("pool_size", settings.db_pool_size)
+        engine_options.setdefault("max_overflow", settings.db_pool_size)
+        engine_options.setdefault("pool_pre_ping", True)
+        engine = create_engine(url, **engine_options)
+    # Every session on this engine can then key the audit chain (tipnet.audit.keys says why).
+    bind_audit_key(engine, settings.secret_key_bytes)
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
