@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from tipnet.cli import admin, audit, db, demo, detect, federation, link, reports, serve, simulate
+from tipnet.cli import (
+    admin,
+    audit,
+    backup,
+    db,
+    demo,
+    detect,
+    federation,
+    link,
+    reports,
+    serve,
+    simulate,
+)
 
 app = typer.Typer(
     help="tipnet: a node for reporting, investigating and sharing information on trafficking "
@@ -13,6 +25,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+admin.app.command("backup")(backup.backup)
+admin.app.command("restore")(backup.restore)
 app.add_typer(admin.app, name="admin")
 app.add_typer(reports.app, name="reports")
 app.add_typer(audit.app, name="audit")
