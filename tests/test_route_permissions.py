@@ -1,15 +1,22 @@
-"""Walk every route of the API with every role. A route missing from EXPECTED, or one that lets
-the wrong role in, fails here: a new route cannot ship without a decided permission check."""
+"""Walk every route of the API with every role. A route missing from EXPECTED, PUBLIC or SIGNED
+(including routes hidden from the OpenAPI document, such as web pages), or one that lets the
+wrong role in, fails here: a new route cannot ship without a decided permission check.
+
+Administration is apart from investigation: an administrator is refused every route that
+reveals personal data (PERSONAL_DATA below)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 import pytest
+from fastapi import FastAPI
 
 from tests.conftest import Node
 from tipnet.api import PUBLIC_PATHS
-from tipnet.auth.permissions import Role
+from tipnet.auth.permissions import PERSONAL_DATA as PERSONAL_PERMISSIONS
+from tipnet.auth.permissions import ROLE_PERMISSIONS, Role
 from tipnet.federation.inbound import SIGNED_PREFIX
 
 REPORTER, INVESTIGATOR, ANALYST, ADMIN = Role.REPORTER, Role.INVESTIGATOR, Role.ANALYST, Role.ADMIN
@@ -21,11 +28,11 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/reports"): frozenset({REPORTER}),
     ("POST", "/api/v1/reports/batch"): frozenset({REPORTER}),
     ("GET", "/api/v1/reports/{report_id}/receipt"): frozenset({REPORTER}),
-    ("GET", "/api/v1/reports"): frozenset({INVESTIGATOR, ADMIN}),
-    ("GET", "/api/v1/reports/{report_id}"): frozenset({INVESTIGATOR, ADMIN}),
+    ("GET", "/api/v1/reports"): frozenset({INVESTIGATOR}),
+    ("GET", "/api/v1/reports/{report_id}"): frozenset({INVESTIGATOR}),
     ("POST", "/api/v1/reports/{report_id}/status"): frozenset({INVESTIGATOR}),
     ("GET", "/api/v1/triage"): frozenset({INVESTIGATOR}),
-    ("POST", "/api/v1/reports/search"): frozenset({INVESTIGATOR, ADMIN}),
+    ("POST", "/api/v1/reports/search"): frozenset({INVESTIGATOR}),
     ("GET", "/api/v1/audit/verify"): frozenset({ADMIN}),
     ("POST", "/api/v1/cases"): frozenset({INVESTIGATOR}),
     ("GET", "/api/v1/cases"): frozenset({INVESTIGATOR}),
@@ -66,6 +73,58 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/federation/outbox"): frozenset({ADMIN}),
 }
 
+# Routes that reveal no personal data: who am I, a platform's own submissions, and the
+# administration of the node. Every other protected route reveals personal data (report
+# bodies, selectors, victims and persons, networks, what peers hold) and is for investigators
+# only, never an administrator, analyst or platform: a new route is personal unless listed here.
+NOT_PERSONAL: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/api/v1/me"),
+        ("POST", "/api/v1/reports"),
+        ("POST", "/api/v1/reports/batch"),
+        ("GET", "/api/v1/reports/{report_id}/receipt"),
+        ("GET", "/api/v1/audit/verify"),
+        ("GET", "/api/v1/federation/node"),
+        ("POST", "/api/v1/federation/node"),
+        ("GET", "/api/v1/federation/peers"),
+        ("POST", "/api/v1/federation/peers"),
+        ("PATCH", "/api/v1/federation/peers/{peer_id}"),
+        ("DELETE", "/api/v1/federation/peers/{peer_id}"),
+        ("GET", "/api/v1/federation/outbox"),
+    }
+)
+PERSONAL_DATA = frozenset(EXPECTED) - NOT_PERSONAL
+
+# Public routes, each decided here: tipnet.api.PUBLIC_PATHS must list exactly these paths.
+PUBLIC: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/api/v1/health"),
+        ("GET", "/openapi.json"),
+        ("GET", "/docs"),
+        ("GET", "/docs/oauth2-redirect"),
+        ("GET", "/redoc"),
+        ("POST", "/api/v1/check"),
+        ("GET", "/check"),
+        ("GET", "/check/{language}"),
+        ("POST", "/check/{language}"),
+        ("GET", "/static"),  # the web pages' assets (a mount)
+    }
+)
+
+# Node-to-node routes: no bearer token opens them, only a registered peer's HTTP signature
+# (walked in tests/federation/test_peers_signed.py).
+SIGNED: frozenset[tuple[str, str]] = frozenset(
+    (method, SIGNED_PREFIX + path)
+    for method, path in (
+        ("GET", "/ping"),
+        ("GET", "/feed"),
+        ("POST", "/oprf/evaluate"),
+        ("POST", "/persons/match"),
+        ("POST", "/cooperation/requests"),
+        ("POST", "/cooperation/answers"),
+    )
+)
+
 
 def _api_routes(node: Node) -> list[tuple[str, str, dict[str, object]]]:
     """Every mounted operation, from the OpenAPI document (so included routers count too).
@@ -90,6 +149,26 @@ def _declares_auth(operation: dict[str, object]) -> bool:
     return bool(operation.get("security"))
 
 
+def _mounted_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every route the app serves, walked from its routers rather than the
+    OpenAPI document, so routes left out of the schema count too."""
+    return set(_walk(app.routes, ""))
+
+
+def _walk(routes: Iterable[object], prefix: str) -> Iterable[tuple[str, str]]:
+    for route in routes:
+        included = getattr(route, "original_router", None)  # FastAPI's included routers
+        if included is not None:
+            yield from _walk(included.routes, prefix + route.include_context.prefix)  # type: ignore[attr-defined]
+            continue
+        path = prefix + str(getattr(route, "path", ""))
+        methods = getattr(route, "methods", None)
+        if methods is None:  # a mount (static files): served to GET
+            yield ("GET", path)
+            continue
+        yield from ((method, path) for method in methods if method != "HEAD")
+
+
 @pytest.fixture
 def every_role(node: Node) -> Node:
     for role in Role:
@@ -105,6 +184,49 @@ def test_every_route_is_classified(every_role: Node) -> None:
         assert _declares_auth(route), f"{method} {path} does not declare a permission dependency"
     listed = {(method, path) for method, path, _route in _api_routes(every_role)}
     assert set(EXPECTED) <= listed, f"stale entries: {set(EXPECTED) - listed}"
+
+
+def test_every_mounted_route_has_an_explicit_expectation(node: Node) -> None:
+    """Also the routes the OpenAPI document does not show (web pages, static files, hidden
+    routes): each is in EXPECTED, PUBLIC or SIGNED, and nothing listed there is stale."""
+    mounted = _mounted_routes(node.app)
+    in_schema = {(method, path) for method, path, _route in _api_routes(node)}
+    assert in_schema <= mounted, f"the route walk missed {in_schema - mounted}"
+    decided = set(EXPECTED) | PUBLIC | SIGNED
+    assert not mounted - decided, f"routes without an expectation: {sorted(mounted - decided)}"
+    assert not decided - mounted, f"stale expectations: {sorted(decided - mounted)}"
+    assert {path for _method, path in PUBLIC if path != "/static"} == set(PUBLIC_PATHS)
+    assert not (set(EXPECTED) & PUBLIC), "a route cannot be both public and protected"
+
+
+def test_only_investigators_reach_personal_data() -> None:
+    assert NOT_PERSONAL <= set(EXPECTED)
+    for route in PERSONAL_DATA:
+        assert EXPECTED[route] == frozenset({INVESTIGATOR}), route
+    for role, permissions in ROLE_PERMISSIONS.items():
+        if role is not INVESTIGATOR:
+            assert not permissions & PERSONAL_PERMISSIONS, f"{role} holds {permissions}"
+
+
+def test_administrator_keeps_administration_but_not_investigation(every_role: Node) -> None:
+    node = every_role
+    admin = node.headers(f"user-{ADMIN.value}")
+    assert node.client.get("/api/v1/audit/verify", headers=admin).status_code == 200
+    assert node.client.get("/api/v1/federation/peers", headers=admin).status_code == 200
+    assert node.client.get("/api/v1/federation/outbox", headers=admin).status_code == 200
+    assert node.client.get("/api/v1/me", headers=admin).json()["role"] == ADMIN.value
+    refused = [
+        ("GET", "/api/v1/reports"),
+        ("GET", f"/api/v1/reports/{uuid.uuid4()}"),
+        ("POST", "/api/v1/reports/search"),
+        ("GET", "/api/v1/triage"),
+        ("GET", "/api/v1/cases"),
+        ("GET", "/api/v1/networks"),
+    ]
+    body = {"kind": "phone", "value": "612 34 56 78", "country": "ESP"}
+    for method, url in refused:
+        answer = node.client.request(method, url, json=body, headers=admin)
+        assert answer.status_code == 403, (method, url, answer.status_code)
 
 
 def test_every_route_with_every_role(every_role: Node) -> None:

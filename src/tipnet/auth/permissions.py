@@ -9,7 +9,7 @@ class Role(StrEnum):
     REPORTER = "reporter"  # a platform or ISP: submits reports, reads its own receipts
     INVESTIGATOR = "investigator"  # law enforcement: this node's reports and cases
     ANALYST = "analyst"  # NGO / UN statistician: privacy-protected statistics only
-    ADMIN = "admin"  # node administrator
+    ADMIN = "admin"  # node administrator: users, tokens, peers, audit; no personal data
 
 
 class OrganisationKind(StrEnum):
@@ -55,10 +55,27 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.ANALYST: frozenset({Permission.STATS_READ}),
-    Role.ADMIN: frozenset(
-        {Permission.ADMIN, Permission.AUDIT_READ, Permission.STATS_READ, Permission.REPORT_READ}
-    ),
+    # Administration is kept apart from investigation: an administrator runs the node (users,
+    # tokens, peers, audit verification) but reads no report, selector, case or network. Whoever
+    # needs both holds two accounts, and each read of personal data is an investigator's.
+    Role.ADMIN: frozenset({Permission.ADMIN, Permission.AUDIT_READ, Permission.STATS_READ}),
 }
+
+# Permissions that reveal personal data (victims, reported persons, selectors, report bodies,
+# networks and what peers hold): only investigators may hold them.
+PERSONAL_DATA = frozenset(
+    {
+        Permission.REPORT_READ,
+        Permission.TRIAGE_READ,
+        Permission.CASE_READ,
+        Permission.CASE_WRITE,
+        Permission.NETWORK_READ,
+        Permission.NETWORK_WRITE,
+        Permission.FEDERATION_QUERY,
+        Permission.FEDERATION_SHARE,
+        Permission.FEDERATION_COOPERATE,
+    }
+)
 
 
 def role_has(role: Role, permission: Permission) -> bool:
