@@ -218,3 +218,10 @@ def test_events_from_before_the_key_are_counted_as_unanchored(node: Node, backen
 def test_a_malformed_checkpoint_is_a_clear_error(text_: str) -> None:
     with pytest.raises(InvalidInput, match="SEQ:HASH"):
         audit.Checkpoint.parse(text_)
+
+
+def test_sessions_on_an_engine_with_options_find_the_key(node: Node, backend: str) -> None:
+    _append(node, 2)
+    engine = node.session_factory.kw["bind"].execution_options(isolation_level="AUTOCOMMIT")
+    with Session(engine.execution_options(logging_token="nested")) as session:
+        assert audit.verify(session=session).ok

@@ -63,9 +63,14 @@ def bind_key(engine: Engine, master_key: Callable[[], bytes]) -> None:
 def key_for(session: Session) -> AuditKey:
     """The audit key of the session's engine; :class:`AuditKeyMissing` if none was bound."""
     bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
+    engine: object = bind.engine if isinstance(bind, Connection) else bind
     with _lock:
         source = _sources.get(engine) if isinstance(engine, Engine) else None
+        # engine.execution_options(...) (read-only sessions) makes an OptionEngine that proxies
+        # the engine the key was bound to, and shares its pool and database.
+        while source is None and isinstance(engine, Engine) and hasattr(engine, "_proxied"):
+            engine = engine._proxied
+            source = _sources.get(engine) if isinstance(engine, Engine) else None
     if source is None:
         raise AuditKeyMissing(
             "no audit key is bound to this database engine: make engines with "
