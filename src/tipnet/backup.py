@@ -142,8 +142,16 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
-def restore(*, path: Path, url: str, force: bool, check_audit: AuditCheck) -> RestoreResult:
-    """Restore the backup at ``path`` into the database at ``url``, then check the result."""
+def restore(
+    *,
+    path: Path,
+    url: str,
+    force: bool,
+    open_engine: Callable[[], Engine],
+    check_audit: AuditCheck,
+) -> RestoreResult:
+    """Restore the backup at ``path`` into the database at ``url``, then check the result in an
+    engine from ``open_engine`` (made after the restore, configured as the node makes them)."""
     manifest = read_manifest(path)
     backend = "sqlite" if url.startswith("sqlite") else "postgresql"
     if manifest["backend"] != backend:
@@ -157,7 +165,7 @@ def restore(*, path: Path, url: str, force: bool, check_audit: AuditCheck) -> Re
             _restore_sqlite(data, _sqlite_path(url), force)
         else:
             _restore_postgres(data, url, force)
-    engine = create_engine(url)
+    engine = open_engine()
     try:
         return RestoreResult(manifest, _check(engine, manifest, check_audit))
     finally:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tipnet import backup as service
 from tipnet.audit import service as audit
 from tipnet.cli.common import console, context, errors, friendly_errors
+from tipnet.db import make_engine
 
 
 @friendly_errors
@@ -48,7 +49,11 @@ def restore(
     Exit 1 if any check fails."""
     ctx = context()
     result = service.restore(
-        path=path, url=ctx.settings.database_url, force=force, check_audit=_verify_audit
+        path=path,
+        url=ctx.settings.database_url,
+        force=force,
+        open_engine=lambda: make_engine(ctx.settings),
+        check_audit=_verify_audit,
     )
     if result.ok:
         rows = sum(result.manifest["row_counts"].values())
