@@ -35,6 +35,7 @@ class Keyring:
             raise ValueError("the master key must be 32 bytes")
         self._aead = AESGCM(_derive(master_key, b"tipnet field encryption v1"))
         self._index_key = _derive(master_key, b"tipnet blind index v1")
+        self._digest_key = _derive(master_key, b"tipnet keyed digest v1")
 
     def encrypt(self, plaintext: str, *, context: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
@@ -68,6 +69,21 @@ class Keyring:
         folded = " ".join(unicodedata.normalize("NFKC", value).casefold().split())
         message = context.encode() + b"\x00" + folded.encode("utf-8")
         return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+
+    def digest(self, value: str, *, context: str) -> str:
+        """Keyed hash of the exact value (no folding): for equality without the plaintext, e.g.
+        a reporter's own report id, or a free-text field noted in the audit log."""
+        message = context.encode() + b"\x00" + value.encode("utf-8")
+        return hmac.new(self._digest_key, message, hashlib.sha256).hexdigest()
+
+    def audit_note(self, value: str | None, *, context: str) -> dict[str, object] | None:
+        """What the audit log may say about a free-text field: its length and keyed digest.
+
+        The audit log is append-only and cannot be re-encrypted, so plaintext never goes in;
+        whoever holds the key can still check that a given text is the one recorded."""
+        if value is None:
+            return None
+        return {"chars": len(value), "digest": self.digest(value, context=f"audit.{context}")}
 
 
 def _derive(master_key: bytes, info: bytes) -> bytes:

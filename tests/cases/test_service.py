@@ -19,6 +19,7 @@ from tipnet.auth.service import Principal
 from tipnet.cases import service
 from tipnet.cases.htcds import CaseStatus
 from tipnet.cases.schemas import CaseCreate, PerpetratorCreate, StatusChange, VictimCreate
+from tipnet.crypto import Keyring
 from tipnet.db import transaction
 from tipnet.errors import Conflict, InvalidInput, NotFound
 from tipnet.reports import service as report_service
@@ -86,14 +87,18 @@ def submit_reports(node: Node, session: Session, count: int) -> list[uuid.UUID]:
     ]
 
 
-def new_case(session: Session, title: str = "Hostess job offers abroad") -> uuid.UUID:
+def new_case(
+    keyring: Keyring, session: Session, title: str = "Hostess job offers abroad"
+) -> uuid.UUID:
     alice = principal(session, "alice")
-    return service.open_case(session=session, principal=alice, case=CaseCreate(title=title)).id
+    case = CaseCreate(title=title)
+    return service.open_case(session=session, keyring=keyring, principal=alice, case=case).id
 
 
-def move(session: Session, case_id: uuid.UUID, **change: str) -> None:
+def move(keyring: Keyring, session: Session, case_id: uuid.UUID, **change: str) -> None:
     service.change_status(
         session=session,
+        keyring=keyring,
         case_id=case_id,
         principal=principal(session, "alice"),
         change=StatusChange.model_validate(change),
@@ -103,8 +108,14 @@ def move(session: Session, case_id: uuid.UUID, **change: str) -> None:
 def test_full_lifecycle(police: Node, backend: str, session: Session) -> None:
     alice = principal(session, "alice")
     (report_id,) = submit_reports(police, session, 1)
-    case_id = new_case(session)
-    service.attach_report(session=session, case_id=case_id, report_id=report_id, principal=alice)
+    case_id = new_case(police.keyring, session)
+    service.attach_report(
+        session=session,
+        keyring=police.keyring,
+        case_id=case_id,
+        report_id=report_id,
+        principal=alice,
+    )
     assert session.scalar(select(Report.status).where(Report.id == report_id)) == "in_case"
     service.assign(session=session, case_id=case_id, username="bob", principal=alice)
     service.add_comment(
@@ -128,10 +139,23 @@ def test_full_lifecycle(police: Node, backend: str, session: Session) -> None:
         principal=alice,
         perpetrator=PerpetratorCreate.model_validate(PERPETRATOR),
     )
-    move(session, case_id, cas_Status="FollowUp")
-    move(session, case_id, cas_Status="Closed", reason="Victim supported; no prosecution.")
-    move(session, case_id, cas_Status="Active", reason="New report about the same recruiter.")
+    move(police.keyring, session, case_id, cas_Status="FollowUp")
     move(
+        police.keyring,
+        session,
+        case_id,
+        cas_Status="Closed",
+        reason="Victim supported; no prosecution.",
+    )
+    move(
+        police.keyring,
+        session,
+        case_id,
+        cas_Status="Active",
+        reason="New report about the same recruiter.",
+    )
+    move(
+        police.keyring,
         session,
         case_id,
         cas_Status="ClosedReferred",
@@ -180,19 +204,19 @@ def test_full_lifecycle(police: Node, backend: str, session: Session) -> None:
 def test_illegal_transitions_are_conflicts(
     police: Node, backend: str, session: Session, path: tuple[str, ...], target: str
 ) -> None:
-    case_id = new_case(session)
+    case_id = new_case(police.keyring, session)
     for status in path:
-        move(session, case_id, cas_Status=status, reason="step")
+        move(police.keyring, session, case_id, cas_Status=status, reason="step")
     referral = {"cas_ReferredOrganisation": "Example NGO"} if target == "ClosedReferred" else {}
     with pytest.raises(Conflict, match=f"cannot move to {target}|already {target}"):
-        move(session, case_id, cas_Status=target, reason="not allowed", **referral)
+        move(police.keyring, session, case_id, cas_Status=target, reason="not allowed", **referral)
 
 
 def test_reopening_needs_a_reason(police: Node, backend: str, session: Session) -> None:
-    case_id = new_case(session)
-    move(session, case_id, cas_Status="Closed")
+    case_id = new_case(police.keyring, session)
+    move(police.keyring, session, case_id, cas_Status="Closed")
     with pytest.raises(InvalidInput, match="reason to reopen"):
-        move(session, case_id, cas_Status="Active")
+        move(police.keyring, session, case_id, cas_Status="Active")
 
 
 def test_closed_case_refuses_changes_but_takes_comments(
@@ -200,11 +224,15 @@ def test_closed_case_refuses_changes_but_takes_comments(
 ) -> None:
     alice = principal(session, "alice")
     (report_id,) = submit_reports(police, session, 1)
-    case_id = new_case(session)
-    move(session, case_id, cas_Status="Closed", reason="done")
+    case_id = new_case(police.keyring, session)
+    move(police.keyring, session, case_id, cas_Status="Closed", reason="done")
     with pytest.raises(Conflict, match="reopen it"):
         service.attach_report(
-            session=session, case_id=case_id, report_id=report_id, principal=alice
+            session=session,
+            keyring=police.keyring,
+            case_id=case_id,
+            report_id=report_id,
+            principal=alice,
         )
     with pytest.raises(Conflict, match="reopen it"):
         service.add_victim(
@@ -228,7 +256,7 @@ def test_assigning_needs_an_active_investigator(
     police: Node, backend: str, session: Session
 ) -> None:
     alice = principal(session, "alice")
-    case_id = new_case(session)
+    case_id = new_case(police.keyring, session)
     with pytest.raises(InvalidInput, match="'platform' is a reporter; only active investigators"):
         service.assign(session=session, case_id=case_id, username="platform", principal=alice)
     with pytest.raises(NotFound, match="no user named 'nobody'"):
@@ -243,31 +271,62 @@ def test_report_leaves_in_case_only_when_detached_from_every_case(
 ) -> None:
     alice = principal(session, "alice")
     (report_id,) = submit_reports(police, session, 1)
-    first, second = new_case(session, "first"), new_case(session, "second")
+    first, second = (
+        new_case(police.keyring, session, "first"),
+        new_case(police.keyring, session, "second"),
+    )
     for case_id in (first, second):
         service.attach_report(
-            session=session, case_id=case_id, report_id=report_id, principal=alice
+            session=session,
+            keyring=police.keyring,
+            case_id=case_id,
+            report_id=report_id,
+            principal=alice,
         )
     with pytest.raises(Conflict, match="already attached"):
-        service.attach_report(session=session, case_id=first, report_id=report_id, principal=alice)
+        service.attach_report(
+            session=session,
+            keyring=police.keyring,
+            case_id=first,
+            report_id=report_id,
+            principal=alice,
+        )
     report = session.get(Report, report_id)
     assert report is not None
-    service.detach_report(session=session, case_id=first, report_id=report_id, principal=alice)
+    service.detach_report(
+        session=session, keyring=police.keyring, case_id=first, report_id=report_id, principal=alice
+    )
     assert report.status == "in_case"
-    service.detach_report(session=session, case_id=second, report_id=report_id, principal=alice)
+    service.detach_report(
+        session=session,
+        keyring=police.keyring,
+        case_id=second,
+        report_id=report_id,
+        principal=alice,
+    )
     assert report.status == "triaged"
     with pytest.raises(NotFound, match="not attached"):
-        service.detach_report(session=session, case_id=second, report_id=report_id, principal=alice)
+        service.detach_report(
+            session=session,
+            keyring=police.keyring,
+            case_id=second,
+            report_id=report_id,
+            principal=alice,
+        )
     with pytest.raises(NotFound, match="no report"):
         service.attach_report(
-            session=session, case_id=first, report_id=uuid.uuid4(), principal=alice
+            session=session,
+            keyring=police.keyring,
+            case_id=first,
+            report_id=uuid.uuid4(),
+            principal=alice,
         )
 
 
 def test_personal_fields_are_encrypted_and_codes_stored_plainly(police: Node, backend: str) -> None:
     with transaction(police.session_factory) as session:
         alice = principal(session, "alice")
-        case_id = new_case(session)
+        case_id = new_case(police.keyring, session)
         service.add_victim(
             session=session,
             keyring=police.keyring,
@@ -305,7 +364,10 @@ def test_personal_fields_are_encrypted_and_codes_stored_plainly(police: Node, ba
 
 def test_find_person_by_blind_index(police: Node, backend: str, session: Session) -> None:
     alice = principal(session, "alice")
-    first, second = new_case(session, "first"), new_case(session, "second")
+    first, second = (
+        new_case(police.keyring, session, "first"),
+        new_case(police.keyring, session, "second"),
+    )
     service.add_victim(
         session=session,
         keyring=police.keyring,
@@ -341,7 +403,7 @@ def test_find_person_by_blind_index(police: Node, backend: str, session: Session
 def test_writes_and_personal_reads_are_audited(police: Node, backend: str) -> None:
     with transaction(police.session_factory) as session:
         alice = principal(session, "alice")
-        case_id = new_case(session)
+        case_id = new_case(police.keyring, session)
         service.add_victim(
             session=session,
             keyring=police.keyring,
@@ -349,7 +411,7 @@ def test_writes_and_personal_reads_are_audited(police: Node, backend: str) -> No
             victim=VictimCreate.model_validate(VICTIM),
             principal=alice,
         )
-        move(session, case_id, cas_Status="FollowUp")
+        move(police.keyring, session, case_id, cas_Status="FollowUp")
         service.read_case(
             session=session, keyring=police.keyring, case_id=case_id, actor=alice.actor
         )

@@ -1,8 +1,9 @@
 """Cases and what hangs off them: reports, assignees, comments, status history, and the victims
 and perpetrators recorded with HTCDS fields.
 
-Personal data (names, dates of birth, contact details, free text about a person, comments) is
-stored encrypted; the coded HTCDS fields are stored plainly so that statistics can count them.
+Personal data and free text (names, dates of birth, contact details, free text about a person,
+comments, titles, reasons, the organisation a case was referred to) are stored encrypted; the
+coded HTCDS fields are stored plainly so that statistics can count them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tipnet.db import Base, Bytes, UtcDateTime, utcnow
@@ -20,15 +21,15 @@ class Case(Base):
     __tablename__ = "cases"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
+    title_enc: Mapped[bytes] = mapped_column(Bytes)
     status: Mapped[str] = mapped_column(String(16), index=True)  # HTCDS cas_Status
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     # The latest closure and outgoing referral (cas_ReasonForCaseClosure,
     # cas_ReferredOrganisation, cas_ReasonForOutgoingReferral, cas_OutgoingReferralDate).
-    closure_reason: Mapped[str | None] = mapped_column(Text)
-    referred_organisation: Mapped[str | None] = mapped_column(String(200))
+    closure_reason_enc: Mapped[bytes | None] = mapped_column(Bytes)
+    referred_organisation_enc: Mapped[bytes | None] = mapped_column(Bytes)
     referral_reason: Mapped[str | None] = mapped_column(String(64))
     referral_date: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
@@ -74,7 +75,7 @@ class CaseStatusChange(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(16))  # None when the case opened
     to_status: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason_enc: Mapped[bytes | None] = mapped_column(Bytes)
     changed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 

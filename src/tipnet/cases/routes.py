@@ -47,10 +47,11 @@ def open_case(
     case: CaseCreate,
     response: Response,
     session: SessionDep,
+    keyring: KeyringDep,
     principal: Annotated[Principal, Depends(Requires(Permission.CASE_WRITE))],
 ) -> CaseSummary:
     """Open a case; it starts Active (HTCDS cas_Status)."""
-    summary = service.open_case(session=session, principal=principal, case=case)
+    summary = service.open_case(session=session, keyring=keyring, principal=principal, case=case)
     response.headers["Location"] = f"/api/v1/cases/{summary.id}"
     return summary
 
@@ -58,6 +59,7 @@ def open_case(
 @router.get("/cases", response_model=list[CaseSummary])
 def list_cases(
     session: SessionDep,
+    keyring: KeyringDep,
     _principal: Annotated[Principal, Depends(Requires(Permission.CASE_READ))],
     status_filter: Annotated[CaseStatus | None, Query(alias="status")] = None,
     assignee: Annotated[
@@ -68,7 +70,12 @@ def list_cases(
 ) -> list[CaseSummary]:
     """Cases, most recently changed first (no personal data)."""
     return service.list_cases(
-        session=session, status=status_filter, assignee=assignee, limit=limit, offset=offset
+        session=session,
+        keyring=keyring,
+        status=status_filter,
+        assignee=assignee,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -107,12 +114,13 @@ def change_status(
     case_id: uuid.UUID,
     change: StatusChange,
     session: SessionDep,
+    keyring: KeyringDep,
     principal: Annotated[Principal, Depends(Requires(Permission.CASE_WRITE))],
 ) -> CaseSummary:
     """Move the case along cas_Status: Active <-> FollowUp; either -> Closed or ClosedReferred
     (which needs cas_ReferredOrganisation); Closed or ClosedReferred -> Active with a reason."""
     return service.change_status(
-        session=session, case_id=case_id, change=change, principal=principal
+        session=session, keyring=keyring, case_id=case_id, change=change, principal=principal
     )
 
 
@@ -126,11 +134,16 @@ def attach_report(
     case_id: uuid.UUID,
     attach: ReportAttach,
     session: SessionDep,
+    keyring: KeyringDep,
     principal: Annotated[Principal, Depends(Requires(Permission.CASE_WRITE))],
 ) -> CaseReportRead:
     """Attach a received report; the report's status becomes in_case."""
     return service.attach_report(
-        session=session, case_id=case_id, report_id=attach.report_id, principal=principal
+        session=session,
+        keyring=keyring,
+        case_id=case_id,
+        report_id=attach.report_id,
+        principal=principal,
     )
 
 
@@ -143,11 +156,12 @@ def detach_report(
     case_id: uuid.UUID,
     report_id: uuid.UUID,
     session: SessionDep,
+    keyring: KeyringDep,
     principal: Annotated[Principal, Depends(Requires(Permission.CASE_WRITE))],
 ) -> None:
     """Detach a report; once it is in no case, its status goes back to triaged."""
     service.detach_report(
-        session=session, case_id=case_id, report_id=report_id, principal=principal
+        session=session, keyring=keyring, case_id=case_id, report_id=report_id, principal=principal
     )
 
 

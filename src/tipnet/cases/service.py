@@ -63,32 +63,42 @@ TRANSITIONS: dict[CaseStatus, tuple[CaseStatus, ...]] = {
     CLOSED_REFERRED: (ACTIVE,),
 }
 COMMENT_CONTEXT = "case.comment.body"
+TITLE_CONTEXT = "case.title"
+CLOSURE_REASON_CONTEXT = "case.closure_reason"
+REFERRED_CONTEXT = "case.referred_organisation"
+STATUS_REASON_CONTEXT = "case.status.reason"
 
 
-def open_case(*, session: Session, principal: Principal, case: CaseCreate) -> CaseSummary:
-    row = Case(id=uuid.uuid4(), title=case.title, status=ACTIVE, created_by=principal.user_id)
+def open_case(
+    *, session: Session, keyring: Keyring, principal: Principal, case: CaseCreate
+) -> CaseSummary:
+    title_enc = keyring.encrypt(case.title, context=TITLE_CONTEXT)
+    row = Case(id=uuid.uuid4(), title_enc=title_enc, status=ACTIVE, created_by=principal.user_id)
     session.add(row)
     session.flush()
-    _record_status(session, row, None, "case opened", principal)
-    return _audited(session, principal.actor, "case.open", row, {"title": case.title})
+    _record_status(session, keyring, row, None, "case opened", principal)
+    details = {"title": keyring.audit_note(case.title, context=TITLE_CONTEXT)}
+    return _audited(session, keyring, principal.actor, "case.open", row, details)
 
 
 def list_cases(
     *,
     session: Session,
+    keyring: Keyring,
     status: CaseStatus | None = None,
     assignee: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[CaseSummary]:
-    """Cases, most recently changed first; no personal data, so not audited."""
+    """Cases, most recently changed first; no personal data, so not audited. Titles are
+    encrypted, so the order and filters never look at them."""
     query = select(Case).order_by(Case.updated_at.desc(), Case.id)
     if status is not None:
         query = query.where(Case.status == status.value)
     if assignee is not None:
         assigned = select(CaseAssignee.case_id).join(User, User.id == CaseAssignee.user_id)
         query = query.where(Case.id.in_(assigned.where(User.username == assignee)))
-    return _summaries(session, session.scalars(query.limit(limit).offset(offset)).all())
+    return _summaries(session, keyring, session.scalars(query.limit(limit).offset(offset)).all())
 
 
 def read_case(*, session: Session, keyring: Keyring, case_id: uuid.UUID, actor: Actor) -> CaseRead:
@@ -97,9 +107,13 @@ def read_case(*, session: Session, keyring: Keyring, case_id: uuid.UUID, actor: 
     people = persons.of_case(session, keyring, case_id)
     result = CaseRead.model_validate(
         {
-            **_summaries(session, [case])[0].model_dump(),
-            "cas_ReasonForCaseClosure": case.closure_reason,
-            "cas_ReferredOrganisation": case.referred_organisation,
+            **_summaries(session, keyring, [case])[0].model_dump(),
+            "cas_ReasonForCaseClosure": keyring.decrypt_optional(
+                case.closure_reason_enc, context=CLOSURE_REASON_CONTEXT
+            ),
+            "cas_ReferredOrganisation": keyring.decrypt_optional(
+                case.referred_organisation_enc, context=REFERRED_CONTEXT
+            ),
             "cas_ReasonForOutgoingReferral": case.referral_reason,
             "cas_OutgoingReferralDate": case.referral_date,
             "report_ids": session.scalars(
@@ -108,7 +122,7 @@ def read_case(*, session: Session, keyring: Keyring, case_id: uuid.UUID, actor: 
                 .order_by(CaseReport.attached_at)
             ).all(),
             "comments": _comments(session, keyring, case_id),
-            "status_history": _history(session, case_id),
+            "status_history": _history(session, keyring, case_id),
             "victims": [data for role, data in people if role == "victim"],
             "perpetrators": [data for role, data in people if role == "perpetrator"],
         }
@@ -119,7 +133,12 @@ def read_case(*, session: Session, keyring: Keyring, case_id: uuid.UUID, actor: 
 
 
 def change_status(
-    *, session: Session, case_id: uuid.UUID, change: StatusChange, principal: Principal
+    *,
+    session: Session,
+    keyring: Keyring,
+    case_id: uuid.UUID,
+    change: StatusChange,
+    principal: Principal,
 ) -> CaseSummary:
     case = _require(session, case_id, for_update=True)
     current, target = CaseStatus(case.status), change.status
@@ -130,14 +149,23 @@ def change_status(
         raise Conflict(f"a {current} case cannot move to {target}; it can move to {allowed}")
     if current not in OPEN and change.reason is None:
         raise InvalidInput(f"give a reason to reopen a {current} case")
-    _apply_status(case, change)
-    _record_status(session, case, current, change.reason, principal)
-    details = {"from": current.value, "to": target.value, "reason": change.reason}
-    return _audited(session, principal.actor, "case.status", case, details)
+    _apply_status(keyring, case, change)
+    _record_status(session, keyring, case, current, change.reason, principal)
+    details = {
+        "from": current.value,
+        "to": target.value,
+        "reason": keyring.audit_note(change.reason, context=STATUS_REASON_CONTEXT),
+    }
+    return _audited(session, keyring, principal.actor, "case.status", case, details)
 
 
 def attach_report(
-    *, session: Session, case_id: uuid.UUID, report_id: uuid.UUID, principal: Principal
+    *,
+    session: Session,
+    keyring: Keyring,
+    case_id: uuid.UUID,
+    report_id: uuid.UUID,
+    principal: Principal,
 ) -> CaseReportRead:
     """Attach a report; it becomes ``in_case``. A report may belong to several cases."""
     case = _require_open(session, case_id, "attach reports")
@@ -149,7 +177,8 @@ def attach_report(
     case.updated_at = utcnow()
     session.flush()
     if report.status != "in_case":
-        _set_report_status(session, report_id, "in_case", f"attached to case {case_id}", principal)
+        reason = f"attached to case {case_id}"
+        _set_report_status(session, keyring, report_id, "in_case", reason, principal)
     _audit(session, principal.actor, "case.report.attach", case_id, {"report_id": str(report_id)})
     return CaseReportRead(
         report_id=report_id, attached_at=link.attached_at, attached_by=principal.username
@@ -157,7 +186,12 @@ def attach_report(
 
 
 def detach_report(
-    *, session: Session, case_id: uuid.UUID, report_id: uuid.UUID, principal: Principal
+    *,
+    session: Session,
+    keyring: Keyring,
+    case_id: uuid.UUID,
+    report_id: uuid.UUID,
+    principal: Principal,
 ) -> None:
     """Detach a report; once it is in no case it goes back to ``triaged`` (not ``new``: an
     investigator has looked at it)."""
@@ -170,9 +204,8 @@ def detach_report(
     case.updated_at = utcnow()
     session.flush()
     if session.scalar(select(CaseReport.case_id).where(CaseReport.report_id == report_id)) is None:
-        _set_report_status(
-            session, report_id, "triaged", f"detached from case {case_id}", principal
-        )
+        reason = f"detached from case {case_id}"
+        _set_report_status(session, keyring, report_id, "triaged", reason, principal)
     _audit(session, principal.actor, "case.report.detach", case_id, {"report_id": str(report_id)})
 
 
@@ -286,34 +319,53 @@ def _lock_report(session: Session, report_id: uuid.UUID) -> Report:
 
 
 def _set_report_status(
-    session: Session, report_id: uuid.UUID, status: str, reason: str, principal: Principal
+    session: Session,
+    keyring: Keyring,
+    report_id: uuid.UUID,
+    status: str,
+    reason: str,
+    principal: Principal,
 ) -> None:
     reports.set_status(
-        session=session, report_id=report_id, status=status, reason=reason, actor=principal.actor
+        session=session,
+        keyring=keyring,
+        report_id=report_id,
+        status=status,
+        reason=reason,
+        actor=principal.actor,
     )
 
 
-def _apply_status(case: Case, change: StatusChange) -> None:
+def _apply_status(keyring: Keyring, case: Case, change: StatusChange) -> None:
     case.status, case.updated_at = change.status.value, utcnow()
     if change.status in OPEN:
-        case.closure_reason = None  # reopened: the closure no longer describes the case
+        case.closure_reason_enc = None  # reopened: the closure no longer describes the case
         return
-    case.closure_reason = change.reason
+    case.closure_reason_enc = keyring.encrypt_optional(
+        change.reason, context=CLOSURE_REASON_CONTEXT
+    )
     if change.status is CLOSED_REFERRED:
-        case.referred_organisation = change.referred_organisation
+        case.referred_organisation_enc = keyring.encrypt_optional(
+            change.referred_organisation, context=REFERRED_CONTEXT
+        )
         case.referral_reason = change.referral_reason
         case.referral_date = case.updated_at
 
 
 def _record_status(
-    session: Session, case: Case, previous: str | None, reason: str | None, principal: Principal
+    session: Session,
+    keyring: Keyring,
+    case: Case,
+    previous: str | None,
+    reason: str | None,
+    principal: Principal,
 ) -> None:
     session.add(
         CaseStatusChange(
             case_id=case.id,
             from_status=previous,
             to_status=case.status,
-            reason=reason,
+            reason_enc=keyring.encrypt_optional(reason, context=STATUS_REASON_CONTEXT),
             changed_by=principal.user_id,
         )
     )
@@ -321,9 +373,16 @@ def _record_status(
 
 
 def _audited(
-    session: Session, actor: Actor, action: str, case: Case, details: dict[str, Any]
+    session: Session,
+    keyring: Keyring,
+    actor: Actor,
+    action: str,
+    case: Case,
+    details: dict[str, Any],
 ) -> CaseSummary:
-    summary = _summaries(session, [case])[0]  # read before the audit record, which comes last
+    summary = _summaries(session, keyring, [case])[
+        0
+    ]  # read before the audit record, which comes last
     _audit(session, actor, action, case.id, details)
     return summary
 
@@ -347,7 +406,7 @@ def _audit(
     )
 
 
-def _summaries(session: Session, cases: Sequence[Case]) -> list[CaseSummary]:
+def _summaries(session: Session, keyring: Keyring, cases: Sequence[Case]) -> list[CaseSummary]:
     ids = [case.id for case in cases]
     assignees: dict[uuid.UUID, list[str]] = defaultdict(list)
     query = select(CaseAssignee.case_id, User.username).join(User, User.id == CaseAssignee.user_id)
@@ -361,7 +420,7 @@ def _summaries(session: Session, cases: Sequence[Case]) -> list[CaseSummary]:
     return [
         CaseSummary(
             id=case.id,
-            title=case.title,
+            title=keyring.decrypt(case.title_enc, context=TITLE_CONTEXT),
             cas_Status=CaseStatus(case.status),
             created_at=case.created_at,
             created_by=creators[case.created_by],
@@ -392,7 +451,7 @@ def _comments(session: Session, keyring: Keyring, case_id: uuid.UUID) -> list[Co
     ]
 
 
-def _history(session: Session, case_id: uuid.UUID) -> list[StatusHistoryRead]:
+def _history(session: Session, keyring: Keyring, case_id: uuid.UUID) -> list[StatusHistoryRead]:
     changes = CaseStatusChange
     query = select(changes, User.username).join(User, User.id == changes.changed_by)
     rows = session.execute(query.where(changes.case_id == case_id).order_by(changes.id))
@@ -400,7 +459,7 @@ def _history(session: Session, case_id: uuid.UUID) -> list[StatusHistoryRead]:
         StatusHistoryRead(
             from_status=row.from_status,
             to_status=row.to_status,
-            reason=row.reason,
+            reason=keyring.decrypt_optional(row.reason_enc, context=STATUS_REASON_CONTEXT),
             changed_by=user,
             changed_at=row.changed_at,
         )

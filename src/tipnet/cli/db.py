@@ -15,9 +15,13 @@ app = typer.Typer(
 @app.command()
 @friendly_errors
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
-    """Apply migrations up to REVISION (default: the newest). Safe to run repeatedly."""
+    """Apply migrations up to REVISION (default: the newest). Safe to run repeatedly.
+
+    With TIPNET_SECRET_KEY set, migrations that encrypt data stored in clear by older versions
+    convert it; without it they refuse if there is anything to convert."""
     ctx = context()
-    migrate.upgrade(ctx.engine, revision)
+    keyring = ctx.keyring if ctx.settings.secret_key is not None else None
+    migrate.upgrade(ctx.engine, revision, keyring=keyring)
     console.print(f"database at revision {migrate.current_revision(ctx.engine)}")
 
 

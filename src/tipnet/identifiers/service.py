@@ -22,6 +22,7 @@ from tipnet.identifiers.selectors import Selector, SelectorKind, SelectorRejecte
 from tipnet.reports.schemas import Account, ReportCreate, SelectorWarning
 
 VALUE_CONTEXT = "identifier.value"
+DETAIL_CONTEXT = "identifier.detail"
 
 
 @dataclass
@@ -73,7 +74,7 @@ def rows_for(
             "value_index": index_value(keyring, selector.kind.value, selector.value),
             "value_enc": keyring.encrypt(selector.value, context=VALUE_CONTEXT),
             "source": selector.source[:200],
-            "detail": json.dumps(dict(selector.detail), sort_keys=True)[:1000],
+            "detail_enc": _encrypted_detail(keyring, selector.detail),
         }
         for selector in selectors
     ]
@@ -131,6 +132,30 @@ def reports_with_selector(
         .distinct()
     )
     return list(found.all())
+
+
+def read_details(
+    *, session: Session, keyring: Keyring, report_id: uuid.UUID
+) -> list[dict[str, str]]:
+    """The extraction facts of each selector of a report, in the order of
+    :func:`read_for_report`."""
+    rows = session.scalars(
+        select(Identifier.detail_enc)
+        .where(Identifier.report_id == report_id)
+        .order_by(Identifier.id)
+    ).all()
+    return [
+        {} if row is None else dict(json.loads(keyring.decrypt(row, context=DETAIL_CONTEXT)))
+        for row in rows
+    ]
+
+
+def _encrypted_detail(keyring: Keyring, detail: dict[str, str]) -> bytes | None:
+    # A URL's host is the URL itself in all but name, so the detail is encrypted as a whole;
+    # most selectors have none, which costs nothing.
+    if not detail:
+        return None
+    return keyring.encrypt(json.dumps(dict(detail), sort_keys=True), context=DETAIL_CONTEXT)
 
 
 def _add_account(

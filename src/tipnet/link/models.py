@@ -18,7 +18,10 @@ from tipnet.db import Base, Bytes, UtcDateTime, utcnow
 
 
 class LinkRun(Base):
-    """One run of the linking pipeline: its engine, parameters and what it skipped and why."""
+    """One run of the linking pipeline: its engine, parameters and what it skipped and why.
+
+    Parameters (with the overridden signals' values) and the summary (with the hubs' values and
+    examples of skipped items) are JSON, encrypted: they name selectors."""
 
     __tablename__ = "link_runs"
 
@@ -27,8 +30,8 @@ class LinkRun(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     engine: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(500))
-    parameters: Mapped[str] = mapped_column(Text, default="{}")  # JSON
-    summary: Mapped[str] = mapped_column(Text, default="{}")  # JSON: counts, skipped, hubs
+    parameters_enc: Mapped[bytes] = mapped_column(Bytes)  # JSON
+    summary_enc: Mapped[bytes] = mapped_column(Bytes)  # JSON: counts, skipped, hubs
     items: Mapped[int] = mapped_column(Integer, default=0)
     networks: Mapped[int] = mapped_column(Integer, default=0)
     started_by: Mapped[str] = mapped_column(String(200))
@@ -84,7 +87,8 @@ class NetworkSelector(Base):
 
 class SignalOverride(Base):
     """An investigator's decision about a signal: always ``drop`` it (a hotline, a stock photo)
-    or ``keep`` it even though it looks like a hub. Later runs obey it."""
+    or ``keep`` it even though it looks like a hub. Later runs obey it. The value and the
+    investigator's reason are encrypted."""
 
     __tablename__ = "link_signal_overrides"
     __table_args__ = (UniqueConstraint("kind", "value_index"),)
@@ -94,7 +98,7 @@ class SignalOverride(Base):
     value_index: Mapped[str] = mapped_column(String(64))
     value_enc: Mapped[bytes] = mapped_column(Bytes)
     decision: Mapped[str] = mapped_column(String(8))
-    reason: Mapped[str] = mapped_column(Text)
+    reason_enc: Mapped[bytes] = mapped_column(Bytes)
     decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 

@@ -47,6 +47,9 @@ from tipnet.link.schemas import (
 SELECTOR_CONTEXT = "network.selector"
 REPORT_PREFIX = "report:"  # how the node's own reports are named in networks
 OVERRIDE_CONTEXT = "link.override"
+OVERRIDE_REASON_CONTEXT = "link.override.reason"
+RUN_PARAMETERS_CONTEXT = "link.run.parameters"
+RUN_SUMMARY_CONTEXT = "link.run.summary"
 
 
 def store_run(
@@ -72,8 +75,8 @@ def store_run(
         id=uuid.uuid4(),
         engine=engine,
         source=source[:500],
-        parameters=json.dumps(parameters, sort_keys=True, default=str),
-        summary=json.dumps(summary, sort_keys=True, default=str),
+        parameters_enc=_encrypted_json(keyring, parameters, RUN_PARAMETERS_CONTEXT),
+        summary_enc=_encrypted_json(keyring, summary, RUN_SUMMARY_CONTEXT),
         items=items,
         networks=len(networks),
         started_by=actor.name,
@@ -107,6 +110,19 @@ def store_run(
         merged=merged,
         dissolved=dissolved,
     )
+
+
+def read_run(*, session: Session, keyring: Keyring, run_id: uuid.UUID) -> dict[str, Any]:
+    """A stored run's parameters and summary, decrypted (they name hub selectors)."""
+    run = session.get(LinkRun, run_id)
+    if run is None:
+        raise NotFound(f"no link run {run_id}")
+    return {
+        "parameters": json.loads(
+            keyring.decrypt(run.parameters_enc, context=RUN_PARAMETERS_CONTEXT)
+        ),
+        "summary": json.loads(keyring.decrypt(run.summary_enc, context=RUN_SUMMARY_CONTEXT)),
+    }
 
 
 def previous_assignment(*, session: Session) -> dict[str, str]:
@@ -255,7 +271,8 @@ def set_override(
         row = SignalOverride(kind=override.kind, value_index=value_index)
         session.add(row)
     row.value_enc = keyring.encrypt(override.value, context=OVERRIDE_CONTEXT)
-    row.decision, row.reason = override.decision, override.reason
+    row.decision = override.decision
+    row.reason_enc = keyring.encrypt(override.reason, context=OVERRIDE_REASON_CONTEXT)
     row.decided_by, row.decided_at = user_id, utcnow()
     session.flush()
     audit.record(
@@ -450,10 +467,14 @@ def _override_read(keyring: Keyring, row: SignalOverride) -> OverrideRead:
         kind=row.kind,
         value=keyring.decrypt(row.value_enc, context=OVERRIDE_CONTEXT),
         decision=row.decision,
-        reason=row.reason,
+        reason=keyring.decrypt(row.reason_enc, context=OVERRIDE_REASON_CONTEXT),
         decided_by=row.decided_by,
         decided_at=row.decided_at,
     )
+
+
+def _encrypted_json(keyring: Keyring, value: Mapping[str, Any], context: str) -> bytes:
+    return keyring.encrypt(json.dumps(value, sort_keys=True, default=str), context=context)
 
 
 def _require(session: Session, network_id: str) -> Network:

@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tipnet.db import Base, Bytes, UtcDateTime
+from tipnet.db import Base, Bytes, UtcDateTime, utcnow
 
 
 class Report(Base):
@@ -78,3 +78,18 @@ class ReportFile(Base):
     pdq: Mapped[str | None] = mapped_column(String(64))
     pdq_quality: Mapped[int | None] = mapped_column(SmallInteger)
     media_type: Mapped[str | None] = mapped_column(String(200))
+
+
+class ReportStatusChange(Base):
+    """A move of a report through triage, with the investigator's reason, encrypted (the audit
+    log records only that a reason was given, its length and a keyed digest)."""
+
+    __tablename__ = "report_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reason_enc: Mapped[bytes | None] = mapped_column(Bytes)
+    changed_by: Mapped[str] = mapped_column(String(200))  # the audit actor's name
+    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

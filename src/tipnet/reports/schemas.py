@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from tipnet.countries import validate_alpha3
+from tipnet.validation import AwareDatetime
 
 
 class IncidentType(StrEnum):
@@ -54,15 +55,6 @@ PdqHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$", to_lower
 ReporterReportId = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
 ]
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None:
-        raise ValueError("give a time zone, e.g. 2026-05-01T14:30:00Z")
-    return value.astimezone(dt.UTC)
-
-
-AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
 
 
 class Strict(BaseModel):
@@ -291,6 +283,14 @@ class RiskRead(BaseModel):
     indicators: list[RiskIndicator]
 
 
+class StatusHistoryRead(BaseModel):
+    from_status: str
+    to_status: str
+    reason: str | None
+    changed_by: str
+    changed_at: dt.datetime
+
+
 class ReportRead(ReportSummary):
     body_sha256: str
     reporter_report_id: str | None
@@ -298,6 +298,9 @@ class ReportRead(ReportSummary):
     selectors: list[SelectorRead]
     risk: RiskRead | None = Field(
         default=None, description="The risk score's explanation; null for reports not scored."
+    )
+    status_history: list[StatusHistoryRead] = Field(
+        default_factory=list, description="Moves through triage, oldest first, with reasons."
     )
 
 

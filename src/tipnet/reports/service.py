@@ -17,7 +17,7 @@ from tipnet.errors import InvalidInput, NotFound, TipnetError
 from tipnet.identifiers import service as identifiers
 from tipnet.reports import intake
 from tipnet.reports.intake import BODY_CONTEXT, Submitter, canonical_sha256
-from tipnet.reports.models import Report
+from tipnet.reports.models import Report, ReportStatusChange
 from tipnet.reports.schemas import (
     Receipt,
     ReportCreate,
@@ -29,11 +29,13 @@ from tipnet.reports.schemas import (
     SelectorRead,
     SelectorSearch,
     SelectorSearchResult,
+    StatusHistoryRead,
 )
 
 __all__ = ["Submitter", "canonical_sha256", "submit_report"]
 
 REPORT_STATUSES = ("new", "triaged", "in_case", "dismissed")
+STATUS_REASON_CONTEXT = "report.status.reason"
 
 
 def submit_report(
@@ -128,6 +130,7 @@ def read_report(
         body=body,
         selectors=selectors,
         risk=_risk_read(report, body),
+        status_history=_history(session, keyring, report.id),
     )
 
 
@@ -200,19 +203,45 @@ def search_by_selector(
 
 
 def set_status(
-    *, session: Session, report_id: uuid.UUID, status: str, reason: str | None, actor: Actor
+    *,
+    session: Session,
+    report_id: uuid.UUID,
+    status: str,
+    reason: str | None,
+    actor: Actor,
+    keyring: Keyring | None = None,
 ) -> ReportSummary:
+    """Move a report; the reason is kept encrypted in its status history, and the audit log
+    notes only its length and keyed digest.
+
+    ``keyring`` is optional only while a caller (the report route) does not pass it yet: without
+    it a reason cannot be stored encrypted, so the change is refused rather than the reason
+    being written in clear or silently dropped."""
     report = session.get(Report, report_id)
     if report is None:
         raise NotFound(f"no report {report_id}")
+    if keyring is None and reason is not None:
+        raise TipnetError("this node cannot store a status reason without its key; send none")
     previous, report.status = report.status, _checked_status(status)
+    session.add(
+        ReportStatusChange(
+            report_id=report_id,
+            from_status=previous,
+            to_status=report.status,
+            reason_enc=None
+            if keyring is None
+            else keyring.encrypt_optional(reason, context=STATUS_REASON_CONTEXT),
+            changed_by=actor.name,
+        )
+    )
+    note = None if keyring is None else keyring.audit_note(reason, context=STATUS_REASON_CONTEXT)
     audit.record(
         session=session,
         actor=actor,
         action="report.status",
         object_type="report",
         object_id=str(report_id),
-        details={"from": previous, "to": report.status, "reason": reason},
+        details={"from": previous, "to": report.status, "reason": note},
     )
     return summarise(report)
 
@@ -237,6 +266,24 @@ def summarise(report: Report) -> ReportSummary:
         status=report.status,
         risk_score=report.risk_score,
     )
+
+
+def _history(session: Session, keyring: Keyring, report_id: uuid.UUID) -> list[StatusHistoryRead]:
+    changes = session.scalars(
+        select(ReportStatusChange)
+        .where(ReportStatusChange.report_id == report_id)
+        .order_by(ReportStatusChange.id)
+    )
+    return [
+        StatusHistoryRead(
+            from_status=change.from_status,
+            to_status=change.to_status,
+            reason=keyring.decrypt_optional(change.reason_enc, context=STATUS_REASON_CONTEXT),
+            changed_by=change.changed_by,
+            changed_at=change.changed_at,
+        )
+        for change in changes
+    ]
 
 
 def _checked_status(status: str) -> str:

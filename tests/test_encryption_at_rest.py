@@ -1,0 +1,331 @@
+"""Nothing a user writes is stored in clear: markers planted in every free-text and personal field
+reachable through the API and the service layer are absent from the raw database (the SQLite
+file, its WAL and shared memory; every row of every PostgreSQL table as text), and still read
+back through the API. Fictional data only."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, select, text
+
+from tests.conftest import Node
+from tipnet.audit.service import Actor
+from tipnet.auth import service as auth_service
+from tipnet.auth.permissions import Role
+from tipnet.db import transaction
+from tipnet.identifiers import service as identifiers
+from tipnet.link import service as link_service
+from tipnet.link.models import LinkRun
+from tipnet.link.node import link_into_node
+from tipnet.reports import service as report_service
+
+API = "/api/v1"
+CONTROL = "mrkr-control-7f3a"  # stored in clear on purpose (an organisation name): the scan works
+
+
+def marker(field: str) -> str:
+    return f"mrkr-{field}-7f3a"
+
+
+HANDLE = "mrkr_handle_7f3a"
+PERSON_HANDLE = "mrkr_personhandle_7f3a"
+HUB_EMAIL = f"{marker('hubvalue')}@example.org"
+WALLET = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+# Values that cannot carry a word: searched for as written and as stored.
+PLAIN_VALUES = (
+    "612998765",
+    "655443322",
+    "633210987",
+    "699 88 77 66",
+    "1987-06-05",
+    "1991-02-03",
+    "1979-12-11",
+    WALLET.lower(),
+)
+
+
+def report_body(report_id: str, summary: str) -> dict[str, Any]:
+    return {
+        "reporter": {
+            "report_id": report_id,
+            "organisation": marker("reporterorg"),
+            "contact": {
+                "name": marker("contactname"),
+                "email": f"{marker('contactemail')}@example.org",
+                "phone": "+34 655 44 33 22",
+            },
+        },
+        "incident": {
+            "type": "recruitment_fraudulent_job_offer",
+            "time": "2026-03-01T10:00:00Z",
+            "summary": f"{summary} write to {marker('summaryemail')}@example.org or see "
+            f"www.{marker('summaryhost')}.com",
+            "urgency": "high",
+        },
+        "internet": {
+            "platform": "instagram",
+            "urls": [f"https://www.{marker('urlhost')}.com/p/{marker('urlpath')}"],
+            "accounts": [
+                {
+                    "handle": f"@{HANDLE}",
+                    "account_id": marker("accountid"),
+                    "display_name": marker("displayname"),
+                    "profile_url": f"https://{marker('profilehost')}.net/u",
+                }
+            ],
+            "emails": [f"{marker('email')}@example.org", HUB_EMAIL],
+            "phones": ["+34 612 99 87 65"],
+            "wallets": [{"address": WALLET}],
+        },
+        "reported_persons": [
+            {
+                "name": marker("personname"),
+                "date_of_birth": "1987-06-05",
+                "phones": ["+34 633 21 09 87"],
+                "emails": [f"{marker('personemail')}@example.org"],
+                "accounts": [{"handle": f"@{PERSON_HANDLE}", "platform": "telegram"}],
+            }
+        ],
+        "victims": [{"name": marker("victimname"), "age_estimate": 17, "sex": "female"}],
+        "jurisdiction": ["ESP"],
+    }
+
+
+VICTIM = {
+    "prs_FirstName": marker("vicfirst"),
+    "prs_MiddleName": marker("vicmiddle"),
+    "prs_SecondName": marker("vicsecond"),
+    "prs_Birthdate": "1991-02-03",
+    "prs_Email": f"{marker('vicemail')}@example.org",
+    "prs_MobilePhone": "+34 699 88 77 66",
+    "vic_Gender": "Female",
+    "vic_MethodsOfControl": ["Threats"],
+}
+PERPETRATOR = {
+    "prs_FirstName": marker("perfirst"),
+    "prs_SecondName": marker("persecond"),
+    "prs_Birthdate": "1979-12-11",
+    "prs_Email": f"{marker('peremail')}@example.org",
+    "per_RoleDetails": marker("roledetails"),
+    "per_RoleInProcess": ["Exploiter"],
+}
+CASE_STEPS = (
+    {"cas_Status": "FollowUp", "reason": marker("followupreason")},
+    {"cas_Status": "Closed", "reason": marker("closurereason")},
+    {"cas_Status": "Active", "reason": marker("reopenreason")},
+    {
+        "cas_Status": "ClosedReferred",
+        "reason": marker("referralclosure"),
+        "cas_ReferredOrganisation": marker("referredorg"),
+        "cas_ReasonForOutgoingReferral": "AdditionalServicesRequired",
+    },
+)
+
+
+@pytest.fixture
+def police(node: Node) -> Node:
+    node.user("platform", Role.REPORTER, org=f"{CONTROL} platform")
+    node.user("alice", Role.INVESTIGATOR, org="Police")
+    return node
+
+
+@dataclass
+class Planted:
+    markers: list[str]
+    report_id: str
+    case_id: str
+    run_id: uuid.UUID
+
+
+REPORT_FIELDS = (
+    "reporterorg", "contactname", "contactemail", "summary", "summaryemail", "summaryhost",
+    "urlhost", "urlpath", "accountid", "displayname", "profilehost", "email", "hubvalue",
+    "personname", "personemail", "victimname",
+)  # fmt: skip
+CASE_FIELDS = (
+    "casetitle", "comment", "vicfirst", "vicmiddle", "vicsecond", "vicemail", "perfirst",
+    "persecond", "peremail", "roledetails", "followupreason", "closurereason", "reopenreason",
+    "referralclosure", "referredorg",
+)  # fmt: skip
+OTHER_FIELDS = ("overridereason", "reportstatusreason", "hubsummary")
+MARKERS = [
+    *(marker(field) for field in REPORT_FIELDS + CASE_FIELDS + OTHER_FIELDS),
+    HANDLE,
+    PERSON_HANDLE,
+    *PLAIN_VALUES,
+]
+
+
+def test_no_marker_is_stored_in_clear_and_every_one_reads_back(police: Node, backend: str) -> None:
+    planted = plant_everything(police)
+    stored = raw_storage(police)
+    assert CONTROL in stored, "the scan must see what is stored in clear"
+    leaked = [value for value in [*MARKERS, marker("summarytwo")] if value.lower() in stored]
+    assert leaked == [], f"stored in clear: {leaked}"
+    assert_reads_back(police, planted)
+
+
+def plant_everything(node: Node) -> Planted:
+    """Drive every write through the API (and the service layer where no route passes the key
+    yet)."""
+    first = post(node, "platform", "/reports", report_body("r-1", marker("summary")))["report_id"]
+    post(node, "platform", "/reports", report_body("r-2", marker("summarytwo")))
+    case_id = post(node, "alice", "/cases", {"title": marker("casetitle")})["id"]
+    post(node, "alice", f"/cases/{case_id}/reports", {"report_id": first})
+    post(node, "alice", f"/cases/{case_id}/comments", {"body": marker("comment")})
+    post(node, "alice", f"/cases/{case_id}/victims", VICTIM)
+    post(node, "alice", f"/cases/{case_id}/perpetrators", PERPETRATOR)
+    for step in CASE_STEPS:
+        post(node, "alice", f"/cases/{case_id}/status", step)
+    override = {"kind": "email", "value": HUB_EMAIL, "decision": "drop"}
+    override["reason"] = marker("overridereason")
+    response = node.client.put(
+        f"{API}/link/overrides", json=override, headers=node.headers("alice")
+    )
+    assert response.status_code == 200, response.text
+    set_report_status(node, uuid.UUID(first), marker("reportstatusreason"))
+    run_id = link_node_reports(node)
+    return Planted(MARKERS, first, case_id, run_id)
+
+
+def post(node: Node, user: str, path: str, body: dict[str, Any]) -> Any:
+    response = node.client.post(API + path, json=body, headers=node.headers(user))
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def set_report_status(node: Node, report_id: uuid.UUID, reason: str) -> None:
+    # The report route does not pass the key to the service yet (reports/routes.py): the
+    # reason goes through the service layer, as the route will once it does.
+    with transaction(node.session_factory) as session:
+        report_service.set_status(
+            session=session,
+            keyring=node.keyring,
+            report_id=report_id,
+            status="dismissed",
+            reason=reason,
+            actor=Actor("user:alice"),
+        )
+
+
+def link_node_reports(node: Node) -> uuid.UUID:
+    """A real linking run over the node's reports (the override's value goes into the run's
+    parameters and hubs), and a stored run whose summary names a hub."""
+    actor = Actor("test:linker")
+    link_into_node(session_factory=node.session_factory, keyring=node.keyring, actor=actor)
+    hub = {"kind": "email", "value": f"{marker('hubsummary')}@example.org", "items": 40}
+    with transaction(node.session_factory) as session:
+        return link_service.store_run(
+            session=session, keyring=node.keyring, networks=[], engine="local", source="test",
+            parameters={}, summary={"hubs": [hub]}, items=0, actor=actor,
+        ).run_id  # fmt: skip
+
+
+def raw_storage(node: Node) -> str:
+    """Everything the database holds, as lowercase text: the SQLite files' bytes (with the WAL
+    still there, then after a checkpoint), or every PostgreSQL row as text and its bytea as hex
+    decoded back to bytes."""
+    if node.dialect == "sqlite":
+        path = Path(node.settings.database_url.removeprefix("sqlite:///"))
+        with_wal = _files(path)
+        raw = node.session_factory.kw["bind"].raw_connection()  # outside tipnet's BEGIN
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+        return with_wal + "\n" + _files(path)
+    with node.session() as session:
+        return _postgres_rows(session.connection())
+
+
+def _files(path: Path) -> str:
+    found = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+    assert path in found
+    return "\n".join(p.read_bytes().decode("latin-1").lower() for p in found)
+
+
+def _postgres_rows(connection: Connection) -> str:
+    tables = connection.scalars(
+        text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    ).all()
+    assert "cases" in tables and "audit_events" in tables
+    chunks = []
+    for table in tables:
+        for (row,) in connection.execute(text(f'SELECT t::text FROM "{table}" t')):
+            chunks.append(row.lower())
+            # bytea columns print as \x<hex>: decode them so plaintext in bytes is seen too
+            for part in row.split("\\\\x")[1:]:
+                digits = part.split('"')[0].split(",")[0].split(")")[0]
+                chunks.append(bytes.fromhex(digits[: len(digits) // 2 * 2]).decode("latin-1"))
+    return "\n".join(chunks).lower()
+
+
+def assert_reads_back(node: Node, planted: Planted) -> None:
+    """Nothing lost: every marker comes back decrypted through the API or the service layer."""
+    headers = node.headers("alice")
+    report = node.client.get(f"{API}/reports/{planted.report_id}", headers=headers)
+    case = node.client.get(f"{API}/cases/{planted.case_id}", headers=headers)
+    overrides = node.client.get(f"{API}/link/overrides", headers=headers)
+    assert report.status_code == case.status_code == overrides.status_code == 200
+    report_id = uuid.UUID(planted.report_id)
+    with node.session() as session:
+        details = identifiers.read_details(
+            session=session, keyring=node.keyring, report_id=report_id
+        )
+        runs = [
+            link_service.read_run(session=session, keyring=node.keyring, run_id=run_id)
+            for run_id in session.scalars(select(LinkRun.id))
+        ]
+    read = "\n".join([report.text, case.text, overrides.text, json.dumps([details, runs])])
+    read = read.lower() + "\n" + read.lower().replace(" ", "")
+    assert [value for value in planted.markers if value.lower() not in read] == []
+    assert {"host": f"www.{marker('urlhost')}.com"} in details
+    assert any(HUB_EMAIL in json.dumps(run["parameters"]) for run in runs)
+    history = report.json()["status_history"]
+    assert [(h["to_status"], h["reason"]) for h in history][-1] == (
+        "dismissed",
+        marker("reportstatusreason"),
+    )
+
+
+def test_audit_notes_free_text_by_length_and_keyed_digest(police: Node, backend: str) -> None:
+    case_id = post(police, "alice", "/cases", {"title": marker("audittitle")})["id"]
+    post(police, "alice", f"/cases/{case_id}/status", CASE_STEPS[1])
+    with police.session() as session:
+        rows = session.execute(
+            text("SELECT action, details FROM audit_events WHERE object_id = :id ORDER BY seq"),
+            {"id": case_id},
+        ).all()
+    details = {action: json.loads(found) for action, found in rows}
+    title, reason = marker("audittitle"), marker("closurereason")
+    assert details["case.open"]["title"] == {
+        "chars": len(title),
+        "digest": police.keyring.digest(title, context="audit.case.title"),
+    }
+    assert details["case.status"]["reason"]["chars"] == len(reason)
+    assert reason not in json.dumps(details)
+
+
+def test_a_status_reason_without_the_key_is_refused_not_stored_in_clear(
+    police: Node, backend: str
+) -> None:
+    receipt = post(police, "platform", "/reports", report_body("r-9", marker("summary")))
+    with transaction(police.session_factory) as session:
+        with pytest.raises(Exception, match="without its key"):
+            report_service.set_status(
+                session=session,
+                report_id=uuid.UUID(receipt["report_id"]),
+                status="triaged",
+                reason="secret",
+                actor=Actor("user:alice"),
+            )
+    with police.session() as session:
+        assert session.scalar(text("SELECT count(*) FROM report_status_changes")) == 0
+        user = auth_service.get_user_by_name(session=session, username="alice")
+    assert user.role == Role.INVESTIGATOR.value
