@@ -4,9 +4,11 @@
 :func:`signed_peer` is the route dependency. It checks the signature against the URL the peer
 addressed (this node's public URL, not the Host header), the body digest, the freshness and
 the nonce (in the database, shared by every worker), before any of the body is parsed. A
-refusal is written to the audit log with its reason, in its own transaction, then answered
-401 (or 403 for a replay). Nothing under ``/federation/v1`` can be reached without it: the
-router carries it as a router-level dependency, and the route walk test checks every route.
+refusal is answered 401 (or 403 for a replay) and goes to the audit log with its reason through
+:class:`~tipnet.federation.refusals.RefusalLog`, which aggregates and caps the rows (anyone can
+make a request fail) and names the sender ``unverified:<address>``, its key id only a claim.
+Nothing under ``/federation/v1`` can be reached without it: the router carries it as a
+router-level dependency, and the route walk test checks every route.
 
 :class:`SignedResponses` is the ASGI middleware that signs answers (status, body digest, and
 the request's signature, so a peer can tell the answer is to *its* request).
@@ -28,12 +30,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tipnet.audit import service as audit
-from tipnet.audit.service import Actor
+from tipnet.audit.service import Actor, Event
 from tipnet.db import transaction
 from tipnet.errors import InvalidInput, TipnetError
 from tipnet.federation import httpsig, peers
 from tipnet.federation.models import Peer
 from tipnet.federation.node import IdentityCache
+from tipnet.federation.refusals import Refusal, RefusalLog
 
 SIGNED_PREFIX = "/federation/v1"
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -104,10 +107,16 @@ SignedPeer = Annotated[SignedRequest, Depends(signed_peer)]
 class InboundContext:
     """What the door needs: sessions, this node's identity, and the shared replay guard."""
 
-    def __init__(self, session_factory: sessionmaker[Session], identities: IdentityCache) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        identities: IdentityCache,
+        refusals: RefusalLog | None = None,
+    ) -> None:
         self.session_factory = session_factory
         self.identities = identities
         self.replay_guard = peers.DatabaseReplayGuard(session_factory)
+        self.refusals = refusals or RefusalLog()
 
     def verify(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes, remote: str | None
@@ -141,29 +150,36 @@ class InboundContext:
     def audit_refusal(
         self, request: Request, headers: Mapping[str, str], reason: str, remote: str | None
     ) -> None:
-        """Record a refused request (who it claimed to be, what it asked, why it was refused)."""
+        """Record a refused request (the key id it claimed, what it asked, why it was refused):
+        the sender is unverified, so it is named by its address, never by the claimed peer."""
         claimed = _claimed_key_id(headers)
-        with transaction(self.session_factory) as session:
-            audit.record(
-                session=session,
-                actor=Actor(f"peer:{claimed or 'unknown'}", None, remote),
-                action="federation.refused",
-                object_type="request",
-                object_id=request.url.path[:64],
-                details={"reason": reason, "method": request.method, "claimed_key_id": claimed},
-            )
+        refusal = Refusal.unverified(remote, claimed, reason, request.method, request.url.path)
+        self._write(self.refusals.admit(refusal))
 
     def audit_refusal_of(self, peer: SignedRequest, path: str, error: TipnetError) -> None:
         """Record a signed request refused after verification (kind not agreed, rate limit)."""
-        with transaction(self.session_factory) as session:
-            audit.record(
-                session=session,
-                actor=peer.actor,
-                action="federation.refused",
-                object_type="request",
-                object_id=path[:64],
-                details={"reason": type(error).__name__, "status": error.status_code},
-            )
+        refusal = Refusal(
+            actor=peer.actor.name,
+            remote=peer.remote_addr,
+            claimed_key_id=peer.node_id,
+            reason=type(error).__name__,
+            method="",
+            path=path,
+            status=error.status_code,
+        )
+        self._write(self.refusals.admit(refusal))
+
+    def flush_refusals(self, *, everything: bool = False) -> int:
+        """Write the counts of refusal windows that have closed (all of them when the app
+        stops); returns the rows written."""
+        events = self.refusals.due(everything=everything)
+        self._write(events)
+        return len(events)
+
+    def _write(self, events: list[Event]) -> None:
+        if events:
+            with transaction(self.session_factory) as session:
+                audit.record_many(session=session, events=events)
 
 
 class SignedResponses:

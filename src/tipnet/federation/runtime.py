@@ -1,11 +1,12 @@
 """How the federation plugs into a node's app: the signed ``/federation/v1`` routes, the
 middleware that signs their answers, the shared state they use, and the background work of
-the app's lifespan (the outbox delivery loop)."""
+the app's lifespan (the outbox delivery loop, and writing the counts of refused requests)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,7 +17,9 @@ from tipnet.federation.context import FederationContext
 from tipnet.federation.inbound import InboundContext, SignedResponses
 from tipnet.federation.node import IdentityCache
 
+logger = logging.getLogger(__name__)
 DELIVERY_INTERVAL = 2.0  # seconds between outbox rounds when nothing wakes the loop
+REFUSALS_INTERVAL = 15.0  # seconds between writes of closed refusal windows (see refusals.py)
 
 
 def install(app: FastAPI) -> None:
@@ -39,13 +42,21 @@ async def background(app: FastAPI) -> AsyncIterator[None]:
     event = asyncio.Event()
     loop = asyncio.get_running_loop()
     app.state.federation_wake = lambda: loop.call_soon_threadsafe(event.set)
-    task = asyncio.create_task(outbox.run(app.state.federation, event, DELIVERY_INTERVAL))
+    inbound: InboundContext = app.state.federation_inbound
+    tasks = [
+        asyncio.create_task(outbox.run(app.state.federation, event, DELIVERY_INTERVAL)),
+        asyncio.create_task(_write_refusals(inbound, REFUSALS_INTERVAL)),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        # Counts still open would be lost with the process: write them all now.
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(inbound.flush_refusals, everything=True)
         oprf.close_worker_pools()
 
 
@@ -55,3 +66,15 @@ def wake(app: FastAPI) -> None:
     nudge = getattr(app.state, "federation_wake", None)
     if nudge is not None:
         nudge()
+
+
+async def _write_refusals(inbound: InboundContext, interval: float) -> None:
+    """Write the aggregate rows of refusal windows that closed with no refusal after them."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await asyncio.to_thread(inbound.flush_refusals)
+        except Exception:  # the loop must outlive a database hiccup; that round's counts are lost
+            logger.exception(
+                "could not write counts of refused federation requests to the audit log"
+            )
