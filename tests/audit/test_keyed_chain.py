@@ -50,8 +50,8 @@ def _as_attacker(node: Node, edit: Callable[[Connection], None]) -> None:
             edit(connection)
             connection.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
             return
-        connection.execute(text("DROP TRIGGER audit_events_no_update"))
-        connection.execute(text("DROP TRIGGER audit_events_no_delete"))
+        connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
+        connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
         edit(connection)
 
 
