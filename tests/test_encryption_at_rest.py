@@ -5,6 +5,7 @@ back through the API. Fictional data only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
@@ -12,13 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, select, text
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import Node
+from tipnet import migrate
 from tipnet.audit.service import Actor
 from tipnet.auth import service as auth_service
 from tipnet.auth.permissions import Role
-from tipnet.db import transaction
+from tipnet.cases import service as case_service
+from tipnet.config import Settings
+from tipnet.crypto import Keyring
+from tipnet.db import Bytes, UtcDateTime, make_engine, make_session_factory, transaction
 from tipnet.identifiers import service as identifiers
 from tipnet.link import service as link_service
 from tipnet.link.models import LinkRun
@@ -228,20 +235,24 @@ def link_node_reports(node: Node) -> uuid.UUID:
 
 
 def raw_storage(node: Node) -> str:
+    return _raw_text(node.session_factory.kw["bind"])
+
+
+def _raw_text(engine: Engine) -> str:
     """Everything the database holds, as lowercase text: the SQLite files' bytes (with the WAL
     still there, then after a checkpoint), or every PostgreSQL row as text and its bytea as hex
     decoded back to bytes."""
-    if node.dialect == "sqlite":
-        path = Path(node.settings.database_url.removeprefix("sqlite:///"))
+    if engine.dialect.name == "sqlite":
+        path = Path(str(engine.url.database))
         with_wal = _files(path)
-        raw = node.session_factory.kw["bind"].raw_connection()  # outside tipnet's BEGIN
+        raw = engine.raw_connection()  # outside tipnet's BEGIN
         try:
             raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()
         return with_wal + "\n" + _files(path)
-    with node.session() as session:
-        return _postgres_rows(session.connection())
+    with engine.connect() as connection:
+        return _postgres_rows(connection)
 
 
 def _files(path: Path) -> str:
@@ -329,3 +340,113 @@ def test_a_status_reason_without_the_key_is_refused_not_stored_in_clear(
         assert session.scalar(text("SELECT count(*) FROM report_status_changes")) == 0
         user = auth_service.get_user_by_name(session=session, username="alice")
     assert user.role == Role.INVESTIGATOR.value
+
+
+OLD = {
+    "title": marker("oldtitle"),
+    "closure": marker("oldclosure"),
+    "referred": marker("oldreferred"),
+    "history": marker("oldhistory"),
+    "override": marker("oldoverride"),
+    "parameters": marker("oldparameters"),
+    "summary": marker("oldsummary"),
+    "host": f"www.{marker('oldhost')}.com",
+}
+
+
+def test_migration_0007_encrypts_existing_plaintext_and_loses_nothing(
+    settings: Settings, backend: str
+) -> None:
+    engine = make_engine(settings)
+    keyring = Keyring(settings.secret_key_bytes())
+    try:
+        migrate.upgrade(engine, "0006")
+        ids = _old_rows(engine, keyring)
+        with pytest.raises(RuntimeError, match="needs the node's key"):
+            migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == "0006"  # refused as a whole
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT title FROM cases")) == OLD["title"]
+        migrate.upgrade(engine, keyring=keyring)
+        stored = _raw_text(engine)
+        assert [value for value in OLD.values() if value in stored] == []
+        assert _read_old_rows(make_session_factory(engine), keyring, ids) == OLD
+    finally:
+        engine.dispose()
+
+
+def _old_rows(engine: Engine, keyring: Keyring) -> dict[str, Any]:
+    """Rows as revision 0006 stored them, free text in clear, through typed table stubs."""
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    ids = {"report": uuid.uuid4(), "case": uuid.uuid4(), "run": uuid.uuid4()}
+    rows: list[tuple[str, dict[str, Any]]] = [
+        ("organisations", {"id": 1, "name": "Police", "kind": "law_enforcement",
+                           "created_at": now}),
+        ("users", {"id": 1, "organisation_id": 1, "username": "alice", "role": "investigator",
+                   "active": True, "created_at": now}),
+        ("reports", {"id": ids["report"], "organisation_id": 1, "submitted_by": 1,
+                     "received_at": now, "incident_type": "other", "incident_time": now,
+                     "urgency": "normal", "urgency_rank": 2, "jurisdiction": "",
+                     "body_sha256": "0" * 64, "body_enc": b"\x01", "status": "in_case"}),
+        ("identifiers", {"report_id": ids["report"], "kind": "url", "value_index": "1" * 64,
+                         "value_enc": b"\x01", "source": "internet.urls[0]",
+                         "detail": json.dumps({"host": OLD["host"]})}),
+        ("identifiers", {"report_id": ids["report"], "kind": "phone", "value_index": "2" * 64,
+                         "value_enc": b"\x01", "source": "internet.phones[0]", "detail": "{}"}),
+        ("cases", {"id": ids["case"], "title": OLD["title"], "status": "ClosedReferred",
+                   "created_at": now, "created_by": 1, "updated_at": now,
+                   "closure_reason": OLD["closure"], "referred_organisation": OLD["referred"]}),
+        ("case_reports", {"case_id": ids["case"], "report_id": ids["report"],
+                          "attached_at": now, "attached_by": 1}),
+        ("case_status_changes", {"case_id": ids["case"], "to_status": "ClosedReferred",
+                                 "reason": OLD["history"], "changed_by": 1, "changed_at": now}),
+        ("link_runs", {"id": ids["run"], "started_at": now, "engine": "local", "source": "x",
+                       "parameters": json.dumps({"drop": [OLD["parameters"]]}),
+                       "summary": json.dumps({"hubs": [OLD["summary"]]}), "items": 0,
+                       "networks": 0, "started_by": "cli:root"}),
+        ("link_signal_overrides", {"kind": "email", "value_index": "3" * 64,
+                                   "value_enc": keyring.encrypt("a@b.org", context="link.override"),
+                                   "decision": "drop", "reason": OLD["override"],
+                                   "decided_by": 1, "decided_at": now}),
+    ]  # fmt: skip
+    with engine.begin() as connection:
+        for name, row in rows:
+            columns = [sa.column(key, _type_of(value)) for key, value in row.items()]
+            connection.execute(sa.insert(sa.table(name, *columns)).values(row))
+    return ids
+
+
+def _type_of(value: object) -> Any:
+    # bool before int: a bool is an int in Python
+    for kind, sql_type in (
+        (uuid.UUID, sa.Uuid()), (dt.datetime, UtcDateTime()), (bytes, Bytes()),
+        (bool, sa.Boolean()), (int, sa.Integer()),
+    ):  # fmt: skip
+        if isinstance(value, kind):
+            return sql_type
+    return sa.String()
+
+
+def _read_old_rows(
+    factory: sessionmaker[Session], keyring: Keyring, ids: dict[str, Any]
+) -> dict[str, str]:
+    with factory() as session:
+        case = case_service.read_case(
+            session=session, keyring=keyring, case_id=ids["case"], actor=Actor("test:migration")
+        )
+        [override] = link_service.list_overrides(session=session, keyring=keyring)
+        run = link_service.read_run(session=session, keyring=keyring, run_id=ids["run"])
+        details = identifiers.read_details(
+            session=session, keyring=keyring, report_id=ids["report"]
+        )
+    assert details[1] == {}  # an empty detail became NULL, and reads back empty
+    return {
+        "title": case.title,
+        "closure": str(case.closure_reason),
+        "referred": str(case.referred_organisation),
+        "history": str(case.status_history[0].reason),
+        "override": override.reason,
+        "parameters": run["parameters"]["drop"][0],
+        "summary": run["summary"]["hubs"][0],
+        "host": details[0]["host"],
+    }
