@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,7 +11,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tipnet import __version__
 from tipnet.auth.service import PrincipalCache
@@ -18,13 +18,17 @@ from tipnet.config import Settings
 from tipnet.crypto import Keyring
 from tipnet.db import make_engine, make_session_factory
 from tipnet.errors import TipnetError
+from tipnet.middleware import BodyGuard, SecurityHeaders
 from tipnet.reports.writer import IntakeWriter
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 PUBLIC_PATHS = frozenset(
     {
         "/api/v1/health",
         "/openapi.json",
+        # served from vendored assets (tipnet.web.docs); /redoc only redirects to /docs
         "/docs",
         "/docs/oauth2-redirect",
         "/redoc",
@@ -46,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     from tipnet.link.routes import router as link_router
     from tipnet.reports.routes import router as reports_router
     from tipnet.system_routes import router as system_router
+    from tipnet.web.docs import router as docs_router
     from tipnet.web.routes import STATIC_DIR
     from tipnet.web.routes import router as web_router
 
@@ -58,6 +63,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load Swagger UI and ReDoc from a CDN; see web.docs
+        redoc_url=None,
         title="tipnet",
         version=__version__,
         description=(
@@ -72,14 +79,18 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.intake_writer = IntakeWriter(app.state.session_factory)
     app.state.principal_cache = PrincipalCache(settings.token_cache_seconds)
     app.state.keyring = Keyring(settings.secret_key_bytes())
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
     for router in (system_router, reports_router, cases_router, detect_router, link_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(federation_api_router, prefix=API_PREFIX)
     federation.install(app)  # signed /federation/v1 routes, for peers only
     app.include_router(web_router)
+    app.include_router(docs_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # added last, so outermost: the body is checked before the federation door reads it, and
+    # every answer (413s, signed federation answers, 500s) gets the headers
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
@@ -108,6 +119,20 @@ def _install_error_handlers(app: FastAPI) -> None:
             headers=getattr(error, "headers", None),
         )
 
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(RecursionError)
+    async def _out_of_range(request: Request, error: Exception) -> JSONResponse:
+        # Schemas and the body guard refuse these inputs first; this keeps one that slips
+        # past them (a number or nesting Python cannot handle) a 422 instead of a 500.
+        log.warning("refused %s %s: %r", request.method, request.url.path, error)
+        problem = {
+            "field": "body",
+            "message": "a value in the request is out of range or nested too deeply",
+            "type": "value_error",
+            "loc": ["body"],
+        }
+        return JSONResponse({"detail": [problem]}, status_code=422)
+
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse(
@@ -125,49 +150,3 @@ def _field_error(item: Any) -> dict[str, Any]:
         "type": item.get("type", "value_error"),
         "loc": item.get("loc", ()),
     }
-
-
-class BodySizeLimit:
-    """Refuse bodies over the limit with 413, by declared length and by bytes actually streamed."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers", ())).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
-            return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise _BodyTooLarge
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
-            await self._refuse(send)
-
-    async def _refuse(self, send: Send) -> None:
-        response = JSONResponse(
-            {"detail": f"request body is larger than {self.max_bytes} bytes; split the submission"},
-            status_code=413,
-        )
-        await response({"type": "http"}, _no_receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-async def _no_receive() -> Message:
-    return {"type": "http.disconnect"}

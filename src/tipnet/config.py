@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./tipnet.db"
 
@@ -55,6 +57,34 @@ class Settings(BaseSettings):
         description="A shorter window for requests marked 'immediate' (a person believed in "
         "danger now); unset, they have cooperation_response_hours like the others.",
     )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of the reverse proxies in front of the node, "
+        "comma-separated. Only requests from these may set the client address with "
+        "X-Forwarded-For; empty (the default), the header is ignored, so nobody on the host "
+        "can spoof the address the rate limits and the audit log see.",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        # "10.0.0.1, 10.1.0.0/16" from the environment; a list when given in code
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"TIPNET_TRUSTED_PROXIES: {entry!r} is not an IP address or network "
+                    "(e.g. 10.0.0.5 or 10.0.0.0/24)"
+                ) from None
+        return value
 
     @field_validator("secret_key")
     @classmethod

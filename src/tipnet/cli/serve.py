@@ -17,6 +17,7 @@ def serve(
     """Serve the API and its OpenAPI docs (/docs) until interrupted."""
     settings = context().settings
     settings.secret_key_bytes()  # fail now, with the message, rather than in every worker
+    proxies = settings.trusted_proxies
     uvicorn.run(
         "tipnet.asgi:app",
         host=host,
@@ -25,4 +26,8 @@ def serve(
         factory=False,
         log_level="info",
         access_log=False,
+        # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1, letting anyone on
+        # the host choose the address the check page's rate limit and the audit log see
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=",".join(proxies) if proxies else None,
     )

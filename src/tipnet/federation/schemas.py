@@ -27,6 +27,7 @@ from pydantic import (
 
 from tipnet.identifiers.selectors import SelectorKind
 from tipnet.reports.schemas import Urgency
+from tipnet.validation import AwareDatetime
 
 MAX_BATCH = 10_000  # selectors or encodings in one query round
 MAX_FEED_PAGE = 10_000
@@ -332,7 +333,7 @@ class ReleasedPerson(BaseModel):
 
 class ReleasedIncident(BaseModel):
     type: str
-    time: dt.datetime
+    time: AwareDatetime  # from a peer: a time that would overflow in UTC is refused, not a crash
     urgency: str
     platform: str | None
     jurisdiction: list[str]

@@ -7,7 +7,6 @@ or a rejection with its line number and a reason. Nothing here touches the datab
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from tipnet import validation
 from tipnet.errors import InvalidInput
 from tipnet.reports.schemas import ReportCreate
 
@@ -82,9 +82,10 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, str, Any]]:
                 )
                 continue
             try:
-                yield line_number, text, json.loads(text)
-            except ValueError as error:
-                yield line_number, text, InvalidInput(f"not valid JSON: {error}")
+                # too deep to parse safely, or not JSON: a reject with its reason, never a crash
+                yield line_number, text, validation.loads(text)
+            except InvalidInput as error:
+                yield line_number, text, error
 
 
 def _csv_records(path: Path) -> Iterator[tuple[int, str, Any]]:
