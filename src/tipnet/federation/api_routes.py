@@ -129,6 +129,7 @@ def update_peer(peer_id: PeerId, update: PeerUpdate, session: SessionDep, princi
         kinds=update.kinds,
         rate_limit=update.rate_limit,
         image_lists=update.image_lists,
+        timeout_seconds=update.timeout_seconds,
     )
 
 

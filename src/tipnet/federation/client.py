@@ -4,7 +4,12 @@ against the peer that was asked, per-peer timeouts, retries with backoff.
 A peer that is down, slow, or answers garbage becomes a :class:`PeerError` the caller can
 label, never a hang or a crash: the caller asks peers concurrently and reports each one's
 outcome (``ok``, ``unreachable``, ``refused`` or ``error``), so results are partial, and
-labelled so, when a peer fails. Retries re-sign the request (a fresh nonce), since the peer
+labelled so, when a peer fails. Each attempt has a deadline for the whole answer (a peer
+that trickles bytes is cut off like a silent one), a timeout is not retried (a slow peer would
+hold the caller for a multiple of it), and an answer is read while it streams in and dropped
+past :data:`MAX_RESPONSE_BYTES`. An answer must be signed by the peer's registered key, be JSON
+and match the expected schema; each failure has its own message. Every outcome goes to the
+peer's health record (:mod:`.health`). Retries re-sign the request (a fresh nonce), since the peer
 refuses a nonce it has seen; the operations that are retried are safe to repeat (OPRF
 evaluations, feed reads, and messages the peer deduplicates by their id).
 """
@@ -25,13 +30,18 @@ from pydantic import BaseModel, ValidationError
 
 from tipnet.errors import TipnetError
 from tipnet.federation import httpsig
+from tipnet.federation.health import HealthRecorder
 from tipnet.federation.models import Peer
 from tipnet.federation.node import LocalIdentity
 
-DEFAULT_TIMEOUT = 10.0  # seconds for one attempt
-DEFAULT_RETRIES = 2  # attempts after the first, for network errors and 502/503/504
+DEFAULT_TIMEOUT = 10.0  # seconds for one attempt, the whole answer included
+DEFAULT_RETRIES = 2  # attempts after the first, for connection failures and 502/503/504
 DEFAULT_BACKOFF = 0.25  # seconds before the first retry; doubles each time, with jitter
 RETRY_STATUSES = frozenset({502, 503, 504})
+# The largest answer read from a peer (a full feed page or evaluation round is about 1 MB):
+# a bigger one is cut off while it streams in, never held whole in memory.
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+JSON_TYPE = "application/json"
 ResponseT = TypeVar("ResponseT", bound=BaseModel)
 
 
@@ -63,6 +73,10 @@ class PeerMisbehaved(PeerError):
     """An answer that is not signed by the peer, not for our request, or not what we asked."""
 
 
+class PeerKeyChanged(PeerMisbehaved):
+    """An answer signed by another key than the peer's registered one: perhaps a rotation."""
+
+
 @dataclass(frozen=True)
 class PeerAddress:
     """Where a peer is and the key its answers must be signed with."""
@@ -71,10 +85,12 @@ class PeerAddress:
     name: str
     url: str
     public_key: bytes
+    peer_id: int | None = None  # the row whose health record the outcome goes to
+    timeout: float | None = None  # seconds for one attempt; None: the client's default
 
     @classmethod
     def of(cls, peer: Peer) -> PeerAddress:
-        return cls(peer.key_id, peer.name, peer.url, peer.public_key)
+        return cls(peer.key_id, peer.name, peer.url, peer.public_key, peer.id, peer.timeout_seconds)
 
 
 class FederationClient:
@@ -88,11 +104,13 @@ class FederationClient:
         retries: int = DEFAULT_RETRIES,
         backoff: float = DEFAULT_BACKOFF,
         transport: httpx.AsyncBaseTransport | None = None,
+        health: HealthRecorder | None = None,
     ) -> None:
         self._local = local
         self._timeout = timeout
         self._retries = retries
         self._backoff = backoff
+        self._health = health
         self._http = httpx.AsyncClient(transport=transport, follow_redirects=False)
 
     async def __aenter__(self) -> FederationClient:
@@ -119,76 +137,180 @@ class FederationClient:
         else:
             content = body or b""
         url = peer.url + path + (f"?{urlencode(params)}" if params else "")
+        limit = timeout or peer.timeout or self._timeout
+        try:
+            result = await self._with_retries(peer, method, url, content, limit, answer)
+        except PeerError as error:
+            await self._record_failure(peer, error)
+            raise
+        await self._record_success(peer)
+        return result
+
+    async def _with_retries(
+        self,
+        peer: PeerAddress,
+        method: str,
+        url: str,
+        content: bytes,
+        limit: float,
+        answer: type[ResponseT],
+    ) -> ResponseT:
         for attempt in range(self._retries + 1):
             try:
-                status, payload = await self._attempt(peer, method, url, content, timeout)
-                return _parsed(peer, status, payload, answer)
+                async with asyncio.timeout(limit):
+                    status, payload = await self._attempt(peer, method, url, content, limit)
+            except TimeoutError:
+                # Not retried: a slow peer would hold the caller for a multiple of its timeout.
+                raise PeerUnreachable(
+                    f"{peer.name}: timeout: no answer within {limit:g} s"
+                ) from None
             except (PeerUnreachable, _Retry) as error:
                 if attempt == self._retries:
                     raise PeerUnreachable(f"{peer.name}: {error.message}") from None
                 await asyncio.sleep(self._backoff * 2**attempt * random.uniform(0.5, 1.5))
+                continue
+            return _parsed(peer, status, payload, answer)
         raise AssertionError("unreachable")  # the loop either returns or raises
 
     async def _attempt(
-        self, peer: PeerAddress, method: str, url: str, content: bytes, timeout: float | None
+        self, peer: PeerAddress, method: str, url: str, content: bytes, limit: float
     ) -> tuple[int, bytes]:
-        headers = {"Content-Type": "application/json"} if content else {}
+        headers = {"Content-Type": JSON_TYPE} if content else {}
         identity = self._local.identity
         headers |= httpsig.sign_request(
             method, url, headers, content, identity.private_key, self._local.node_id
         )
         try:
-            response = await self._http.request(
-                method, url, content=content, headers=headers, timeout=timeout or self._timeout
-            )
+            response, body = await self._send(peer, method, url, content, headers, limit)
         except httpx.TimeoutException as error:
-            raise PeerUnreachable(f"no answer within {timeout or self._timeout} s") from error
+            raise TimeoutError from error  # one message for every kind of timeout
         except httpx.TransportError as error:
             raise PeerUnreachable(f"cannot connect: {type(error).__name__}") from error
         signed = "signature" in response.headers
         if signed:
-            _verify(peer, response, headers)
+            _verify(peer, response, body, headers)
         elif response.status_code in RETRY_STATUSES:
             raise _Retry(f"answered {response.status_code} (unsigned, perhaps a proxy)")
         elif response.status_code < 400 or response.status_code >= 500:
-            raise PeerMisbehaved(f"{peer.name} answered {response.status_code} without a signature")
+            raise PeerMisbehaved(
+                f"{peer.name}: response not signed (status {response.status_code}): refused"
+            )
         if response.status_code in RETRY_STATUSES:
-            raise _Retry(f"answered {response.status_code}: {_detail(response.content)}")
+            raise _Retry(f"answered {response.status_code}: {_detail(body)}")
         if response.status_code >= 400:
             verified = "" if signed else " (unsigned answer)"
             raise PeerRefused(
-                f"{peer.name} refused with {response.status_code}{verified}: "
-                f"{_detail(response.content)}",
+                f"{peer.name} refused with {response.status_code}{verified}: {_detail(body)}",
                 response.status_code,
             )
-        return response.status_code, response.content
+        _check_content_type(peer, response)
+        return response.status_code, body
+
+    async def _send(
+        self,
+        peer: PeerAddress,
+        method: str,
+        url: str,
+        content: bytes,
+        headers: Mapping[str, str],
+        limit: float,
+    ) -> tuple[httpx.Response, bytes]:
+        """The response and its body, read while it streams in and cut off past the limit."""
+        request = self._http.build_request(
+            method, url, content=content, headers=headers, timeout=limit
+        )
+        response = await self._http.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+                raise _too_big(peer, f"{int(declared)} bytes announced")
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise _too_big(peer, "more than that sent")
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return response, b"".join(chunks)
+
+    async def _record_success(self, peer: PeerAddress) -> None:
+        if self._health is not None and peer.peer_id is not None:
+            if self._health.needs_success_write(peer.peer_id):
+                await asyncio.to_thread(self._health.success, peer.peer_id)
+
+    async def _record_failure(self, peer: PeerAddress, error: PeerError) -> None:
+        """A refusal on the peer's business grounds (a rate limit, a kind not agreed) shows
+        the peer is up and talking to us; one on authentication (401) does not."""
+        if isinstance(error, PeerRefused) and error.peer_status != 401:
+            await self._record_success(peer)
+            return
+        if self._health is not None and peer.peer_id is not None:
+            await asyncio.to_thread(
+                self._health.failure,
+                peer.peer_id,
+                peer.name,
+                peer.node_id,
+                error.outcome,
+                error.message,
+            )
 
 
 class _Retry(TipnetError):
     """A transient failure worth another attempt."""
 
 
-def _verify(peer: PeerAddress, response: httpx.Response, sent: Mapping[str, str]) -> None:
+def _verify(
+    peer: PeerAddress, response: httpx.Response, body: bytes, sent: Mapping[str, str]
+) -> None:
     try:
         httpsig.verify_response(
             response.status_code,
             dict(response.headers.items()),
-            response.content,
+            body,
             sent,
             Ed25519PublicKey.from_public_bytes(peer.public_key),
             peer.node_id,
         )
+    except httpsig.UnknownKey as error:
+        raise PeerKeyChanged(
+            f"{peer.name}: unknown key: {error.message}. The peer may have rotated its key: "
+            "get its rotation statement and run `tipnet peers rotate FILE`"
+        ) from None
+    except (httpsig.SignatureFromFuture, httpsig.SignatureExpired) as error:
+        raise PeerMisbehaved(f"{peer.name}: {error.message}") from None
     except httpsig.SignatureRejected as error:
-        raise PeerMisbehaved(f"{peer.name}'s answer failed its signature check: {error}") from None
+        raise PeerMisbehaved(f"{peer.name}: response signature invalid: {error.message}") from None
+
+
+def _check_content_type(peer: PeerAddress, response: httpx.Response) -> None:
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != JSON_TYPE:
+        raise PeerMisbehaved(
+            f"{peer.name}: response content type is {media or 'missing'!r}, not {JSON_TYPE}"
+        )
+
+
+def _too_big(peer: PeerAddress, what: str) -> PeerMisbehaved:
+    return PeerMisbehaved(
+        f"{peer.name}: response too large: over the {MAX_RESPONSE_BYTES} byte limit ({what})"
+    )
 
 
 def _parsed(peer: PeerAddress, status: int, payload: bytes, answer: type[ResponseT]) -> ResponseT:
     try:
         return answer.model_validate_json(payload)
     except ValidationError as error:
+        if any(item["type"] == "json_invalid" for item in error.errors()):
+            raise PeerMisbehaved(
+                f"{peer.name}: response is not valid JSON (status {status})"
+            ) from None
+        where = "; ".join(
+            ".".join(str(part) for part in item["loc"]) or "body" for item in error.errors()[:5]
+        )
         raise PeerMisbehaved(
-            f"{peer.name} answered {status} with a body that is not a {answer.__name__} "
-            f"({error.error_count()} problems)"
+            f"{peer.name}: response does not match the {answer.__name__} schema "
+            f"({error.error_count()} problems, at {where})"
         ) from None
 
 

@@ -177,7 +177,11 @@ def verify_request(
         raise MalformedSignature("the request signature has no nonce parameter")
     public_key = resolve_key(signature.key_id)
     if public_key is None:
-        raise UnknownKey(f"no registered peer has key id {signature.key_id!r}")
+        raise UnknownKey(
+            f"unknown key: no registered peer has key id {signature.key_id!r}. If the peer "
+            "rotated its key, this node must accept its rotation statement first "
+            "(`tipnet peers rotate FILE`)"
+        )
     _check_signature(message, signature, public_key, "request")
     now = int(time.time()) if now is None else now
     _check_freshness(signature, now, max_age, clock_skew, "request")
@@ -499,14 +503,25 @@ def _check_signature(
 def _check_freshness(
     signature: _Signature, now: int, max_age: int, clock_skew: int, what: str
 ) -> None:
+    """Refuse a signature made too far in the future or the past. Either usually means the
+    two nodes' clocks disagree, so the message says so, and by how much."""
+    check = "check both nodes' clocks (NTP)"
     if signature.created > now + clock_skew:
         raise SignatureFromFuture(
-            f"the {what} was signed {signature.created - now} s in the future; check clocks"
+            f"clock skew: the {what} was signed {signature.created - now} s in the future, "
+            f"beyond the allowed {clock_skew} s; {check}"
         )
     if now > signature.created + max_age + clock_skew:
-        raise SignatureExpired(f"the {what} was signed {now - signature.created} s ago")
+        raise SignatureExpired(
+            f"clock skew or a replay: the {what} was signed {now - signature.created} s ago, "
+            f"beyond the {max_age} s a signature is valid and the allowed {clock_skew} s of "
+            f"skew; {check}"
+        )
     if signature.expires is not None and now > signature.expires + clock_skew:
-        raise SignatureExpired(f"the {what} signature expired {now - signature.expires} s ago")
+        raise SignatureExpired(
+            f"clock skew or a replay: the {what} signature expired {now - signature.expires} s "
+            f"ago, beyond the allowed {clock_skew} s of skew; {check}"
+        )
 
 
 def _check_digest(headers: Mapping[str, str], body: bytes, what: str) -> None:

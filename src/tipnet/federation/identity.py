@@ -5,6 +5,10 @@ diplomatic bag). It is self-signed over its RFC 8785 canonical form, so nothing 
 changed without the node's private key; the node id is derived from the public key, so it cannot
 be claimed by another key either. Self-signing proves the descriptor is whole, not whose it is:
 the two administrators compare the short :func:`fingerprint` over the phone before trusting it.
+
+A node that changes its key (a new node id, since the id is derived from the key) hands its
+peers a :func:`rotation_statement`: its new descriptor, signed as a whole by the retiring key.
+A peer that trusts the old key can trust the new one from it, with no call to make.
 """
 
 from __future__ import annotations
@@ -39,6 +43,16 @@ DESCRIPTOR_FIELDS = (
     "url",
     "public_key",
     "created",
+    "signature",
+)
+ROTATION_TYPE = "tipnet-key-rotation"
+ROTATION_FIELDS = (
+    "type",
+    "version",
+    "previous_node_id",
+    "previous_public_key",
+    "descriptor",
+    "rotated",
     "signature",
 )
 MAX_DESCRIPTOR_CHARS = 16_384
@@ -179,6 +193,71 @@ def parse_descriptor(text: str | bytes) -> PeerDescriptor:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RotationStatement:
+    """A node's announcement that it now signs with a new key: the new descriptor (self-signed
+    by the new key) and the retired key that vouches for it (its signature over the whole)."""
+
+    previous_node_id: str
+    previous_public_key_bytes: bytes
+    descriptor: PeerDescriptor
+    rotated: datetime
+
+
+def rotation_statement(previous: NodeIdentity, new: NodeIdentity) -> str:
+    """The statement peers need to trust ``new``: signed by both keys (the new one signs the
+    descriptor inside it, the previous one the whole), so neither key alone can forge it."""
+    if previous.public_key_bytes == new.public_key_bytes:
+        raise InvalidInput("a key rotation needs a new key")
+    fields: dict[str, Any] = {
+        "type": ROTATION_TYPE,
+        "version": DESCRIPTOR_VERSION,
+        "previous_node_id": previous.node_id,
+        "previous_public_key": _b64(previous.public_key_bytes),
+        "descriptor": json.loads(new.descriptor().to_json()),
+        "rotated": new.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    signature = previous.private_key.sign(rfc8785.dumps(fields))
+    return json.dumps(fields | {"signature": _b64(signature)}, indent=2)
+
+
+def parse_rotation_statement(text: str | bytes) -> RotationStatement:
+    """Check a rotation statement's form and both signatures. Whether its previous key is the
+    one registered for that peer is for the caller to check: only then does it vouch."""
+    if len(text) > 2 * MAX_DESCRIPTOR_CHARS:
+        raise InvalidInput(f"a rotation statement is at most {2 * MAX_DESCRIPTOR_CHARS} characters")
+    try:
+        fields = json.loads(text, object_pairs_hook=_refuse_duplicates)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"the rotation statement is not valid JSON: {error}") from error
+    if not isinstance(fields, dict) or fields.get("type") != ROTATION_TYPE:
+        raise InvalidInput(f'this is not a key rotation statement ("type": "{ROTATION_TYPE}")')
+    if sorted(fields) != sorted(ROTATION_FIELDS) or fields.get("version") != DESCRIPTOR_VERSION:
+        raise InvalidInput(
+            f"a version {DESCRIPTOR_VERSION} rotation statement has the fields "
+            f"{', '.join(ROTATION_FIELDS)}"
+        )
+    previous_key = _unb64(_text(fields, "previous_public_key"), "previous_public_key", 32)
+    signature = _unb64(_text(fields, "signature"), "signature", 64)
+    if not crypto_core_ed25519_is_valid_point(previous_key):
+        raise InvalidInput("the statement's previous_public_key is not a valid Ed25519 key")
+    if fields["previous_node_id"] != node_id_for(previous_key):
+        raise InvalidInput("the statement's previous_node_id is not derived from its key")
+    signed = {name: value for name, value in fields.items() if name != "signature"}
+    try:
+        Ed25519PublicKey.from_public_bytes(previous_key).verify(signature, rfc8785.dumps(signed))
+    except InvalidSignature as error:
+        raise InvalidInput(
+            "the rotation statement is not signed by the previous key: refused"
+        ) from error
+    descriptor = parse_descriptor(json.dumps(fields["descriptor"]))
+    if descriptor.public_key_bytes == previous_key:
+        raise InvalidInput("the rotation statement names the same key twice")
+    return RotationStatement(
+        fields["previous_node_id"], previous_key, descriptor, _parse_time(_text(fields, "rotated"))
+    )
+
+
 def node_id_for(public_key_bytes: bytes) -> str:
     """``base32(sha256(public key))``, first 16 characters, lowercase."""
     digest = hashlib.sha256(public_key_bytes).digest()
@@ -291,6 +370,13 @@ def _load_object(text: str | bytes) -> dict[str, Any]:
         if type(fields[name]) is not expected:
             raise InvalidInput(f"descriptor field {name!r} must be a {expected.__name__}")
     return fields
+
+
+def _text(fields: dict[str, Any], name: str) -> str:
+    value = fields[name]
+    if not isinstance(value, str):
+        raise InvalidInput(f"field {name!r} must be a string")
+    return value
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tipnet.db import Base, Bytes, UtcDateTime, utcnow
@@ -37,6 +37,9 @@ class LocalNode(Base):
     # The federation's shared secret for person encodings (CLKs), handed out of band.
     pprl_secret_enc: Mapped[bytes | None] = mapped_column(Bytes)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The statement of the last key rotation (public: the new descriptor vouched for by the
+    # old key), kept so it can be handed to peers again after the old key is gone.
+    rotation_statement: Mapped[str | None] = mapped_column(Text)
 
 
 class Peer(Base):
@@ -63,6 +66,14 @@ class Peer(Base):
     feed_cursor: Mapped[int] = mapped_column(Seq, default=0)
     feed_epoch: Mapped[str | None] = mapped_column(String(64))
     synced_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # Seconds one attempt may take (None: the node's default), and how the peer has been
+    # answering: what an operator needs to see that it has been unreachable, and why.
+    timeout_seconds: Mapped[float | None] = mapped_column(Float)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_failure: Mapped[str | None] = mapped_column(String(500))
+    failing_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SeenNonce(Base):

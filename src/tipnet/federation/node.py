@@ -19,9 +19,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from tipnet.audit import service as audit
 from tipnet.audit.service import Actor
 from tipnet.crypto import Keyring
-from tipnet.errors import Conflict, InvalidInput, TipnetError
+from tipnet.errors import Conflict, InvalidInput, NotFound, TipnetError
 from tipnet.federation import oprf, pprl
-from tipnet.federation.identity import NodeIdentity, PeerDescriptor, load_identity
+from tipnet.federation.identity import (
+    NodeIdentity,
+    PeerDescriptor,
+    load_identity,
+    rotation_statement,
+)
 from tipnet.federation.models import LOCAL_NODE_ID, LocalNode
 
 SIGNING_KEY_CONTEXT = "federation.signing_key"
@@ -110,6 +115,43 @@ def load(*, session: Session, keyring: Keyring) -> LocalIdentity:
     return LocalIdentity(identity, seed, bytes.fromhex(secret) if secret else None)
 
 
+def rotate_key(*, session: Session, keyring: Keyring, actor: Actor) -> str:
+    """Give this node a new signing key (and so a new node id) and return the rotation
+    statement for its peers: the new descriptor vouched for by the old key, which is then
+    retired (only the new key is stored). The statement is kept (see :func:`last_rotation`).
+
+    Until a peer accepts the statement it refuses our requests (unknown key) and our answers;
+    hand it to every peer at once. The OPRF keys stay, so the tokens peers hold stay valid."""
+    row = session.get(LocalNode, LOCAL_NODE_ID)
+    if row is None:
+        raise NodeNotInitialised("run `tipnet node init` first")
+    previous = load(session=session, keyring=keyring).identity
+    new = NodeIdentity.generate(country=previous.country, name=previous.name, url=previous.url)
+    statement = rotation_statement(previous, new)
+    row.key_id, row.created_at = new.node_id, new.created
+    row.signing_key_enc = keyring.encrypt(
+        new.private_key_pem().decode("ascii"), context=SIGNING_KEY_CONTEXT
+    )
+    row.rotation_statement = statement
+    audit.record(
+        session=session,
+        actor=actor,
+        action="federation.node.rotate_key",
+        object_type="node",
+        object_id=new.node_id,
+        details={"previous_node_id": previous.node_id, "fingerprint": new.fingerprint},
+    )
+    return statement
+
+
+def last_rotation(*, session: Session) -> str:
+    """The statement of this node's last key rotation, to hand to a peer again."""
+    row = session.get(LocalNode, LOCAL_NODE_ID)
+    if row is None or row.rotation_statement is None:
+        raise NotFound("this node has never rotated its key")
+    return row.rotation_statement
+
+
 def set_pprl_secret(*, session: Session, keyring: Keyring, secret: bytes, actor: Actor) -> str:
     """Store the federation's secret for person encodings (every node of the federation holds
     the same one); returns its scheme fingerprint, which peers compare to check they agree."""
@@ -138,7 +180,7 @@ def descriptor(*, session: Session, keyring: Keyring) -> PeerDescriptor:
 class IdentityCache:
     """The decrypted identity, loaded on first use by a server process and kept for a few
     seconds: decrypting it for every signed request would be waste, and only the federation
-    secret ever changes after creation."""
+    secret and, on a key rotation, the key ever change after creation."""
 
     def __init__(self, session_factory: sessionmaker[Session], keyring: Keyring) -> None:
         self._session_factory = session_factory

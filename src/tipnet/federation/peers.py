@@ -3,7 +3,9 @@ Plain functions, no HTTP.
 
 A peer is registered from the signed descriptor its administrator handed over out of band, with
 an agreement saying what it may ask of this node. Removing a peer keeps its row (the audit log
-and past cooperation requests point at it) but refuses its requests from then on.
+and past cooperation requests point at it) but refuses its requests from then on. A peer that
+rotates its key keeps its row, agreement and history: :func:`accept_rotation` moves it to the
+new key on the statement its old key signed.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from tipnet.audit import service as audit
 from tipnet.audit.service import Actor
 from tipnet.db import utcnow
 from tipnet.errors import Conflict, InvalidInput, NotFound, TipnetError
-from tipnet.federation.identity import fingerprint, parse_descriptor
+from tipnet.federation import health
+from tipnet.federation.identity import fingerprint, parse_descriptor, parse_rotation_statement
 from tipnet.federation.models import Peer, RateUsage, SeenNonce
-from tipnet.federation.schemas import AGREEMENT_KINDS, PeerRead
+from tipnet.federation.schemas import AGREEMENT_KINDS, MAX_PEER_TIMEOUT, PeerHealth, PeerRead
 
 DEFAULT_KINDS = ("phone", "email", "handle", "wallet")
 DEFAULT_RATE_LIMIT = 100_000  # elements per window: ten full query rounds an hour
@@ -71,9 +74,15 @@ def update_agreement(
     kinds: Sequence[str] | None = None,
     rate_limit: int | None = None,
     image_lists: bool | None = None,
+    timeout_seconds: float | None = None,
 ) -> PeerRead:
-    """Change what an active peer may ask; the peer resyncs its copy of our feed."""
+    """Change what an active peer may ask (the peer resyncs its copy of our feed), or how long
+    this node waits for its answers."""
     peer = require_peer(session=session, peer_id=peer_id, active=True)
+    if timeout_seconds is not None:
+        if not 0 < timeout_seconds <= MAX_PEER_TIMEOUT:
+            raise InvalidInput(f"the timeout is 0 to {MAX_PEER_TIMEOUT:g} seconds")
+        peer.timeout_seconds = float(timeout_seconds)
     if kinds is not None:
         peer.kinds = ",".join(checked_kinds(kinds))
     if rate_limit is not None:
@@ -81,6 +90,37 @@ def update_agreement(
     if image_lists is not None:
         peer.image_lists = image_lists
     return _audited(session, actor, "federation.peer.agreement", peer)
+
+
+def accept_rotation(*, session: Session, statement: str, actor: Actor) -> PeerRead:
+    """Move a peer to its new key, on its rotation statement; only if the statement is signed
+    by the key registered here for that peer (the old key vouches for the new one). From then
+    on the old key's requests and answers are refused, and the new key's accepted."""
+    parsed = parse_rotation_statement(statement)
+    new = parsed.descriptor
+    if peer_by_key(session=session, key_id=new.node_id) is not None:
+        raise Conflict(f"the rotation to {new.node_id} was already accepted")
+    peer = session.scalar(select(Peer).where(Peer.key_id == parsed.previous_node_id))
+    if peer is None or not peer.active:
+        raise NotFound(f"no active peer with node id {parsed.previous_node_id!r} to rotate")
+    if peer.public_key != parsed.previous_public_key_bytes:
+        raise InvalidInput("the statement's previous key is not the one registered: refused")
+    if new.country != peer.country:
+        raise InvalidInput(f"a rotation keeps the country: {peer.country}, not {new.country}")
+    previous = peer.key_id
+    peer.key_id, peer.public_key, peer.descriptor = new.node_id, new.public_key_bytes, new.to_json()
+    peer.name, peer.url = new.name, new.url
+    session.flush()
+    result = read(peer)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="federation.peer.rotate",
+        object_type="peer",
+        object_id=new.node_id,
+        details={"previous_node_id": previous, "fingerprint": result.fingerprint},
+    )
+    return result
 
 
 def remove_peer(*, session: Session, peer_id: int, actor: Actor) -> PeerRead:
@@ -150,6 +190,15 @@ def read(peer: Peer) -> PeerRead:
         added_at=peer.added_at,
         removed_at=peer.removed_at,
         synced_at=peer.synced_at,
+        timeout_seconds=peer.timeout_seconds,
+        health=PeerHealth(
+            summary=health.summary(peer),
+            last_success_at=peer.last_success_at,
+            last_failure_at=peer.last_failure_at,
+            last_failure=peer.last_failure,
+            failing_since=peer.failing_since,
+            consecutive_failures=peer.consecutive_failures or 0,
+        ),
     )
 
 

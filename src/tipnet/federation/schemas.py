@@ -31,6 +31,7 @@ from tipnet.validation import AwareDatetime
 
 MAX_BATCH = 10_000  # selectors or encodings in one query round
 MAX_FEED_PAGE = 10_000
+MAX_PEER_TIMEOUT = 600.0  # seconds
 PERSON_KIND = "person"
 IMAGE_KIND = "image"
 SELECTOR_KINDS = tuple(kind.value for kind in SelectorKind)
@@ -171,7 +172,23 @@ class PeerCreate(AgreementFields):
 
 
 class PeerUpdate(AgreementFields):
-    pass
+    timeout_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_PEER_TIMEOUT,
+        description="Seconds one request to the peer may take, its answer included.",
+    )
+
+
+class PeerHealth(BaseModel):
+    """How the peer has been answering this node's requests."""
+
+    summary: str = Field(description="ok, unknown (never asked), or failing for how long and why")
+    last_success_at: dt.datetime | None
+    last_failure_at: dt.datetime | None
+    last_failure: str | None = Field(description="outcome and reason of the last failure")
+    failing_since: dt.datetime | None
+    consecutive_failures: int
 
 
 class PeerRead(BaseModel):
@@ -188,6 +205,8 @@ class PeerRead(BaseModel):
     added_at: dt.datetime
     removed_at: dt.datetime | None
     synced_at: dt.datetime | None
+    timeout_seconds: float | None = Field(description="None: the node's default")
+    health: PeerHealth
 
 
 # --- distribution (investigators) -------------------------------------------------------------
