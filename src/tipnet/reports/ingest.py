@@ -113,9 +113,19 @@ def _commit_chunk(
 
 
 def _write_reject(rejects: IO[str], line_number: int, reason: str, text: str) -> None:
-    record = {"line": line_number, "reason": reason, "text": text}
+    record = {"line": line_number, "reason": _writable(reason), "text": _writable(text)}
     rejects.write(json.dumps(record, ensure_ascii=False) + "\n")
     rejects.flush()
+
+
+def _writable(text: str) -> str:
+    """``text`` as UTF-8 can hold it. A CSV line read past bytes that are not UTF-8 keeps them
+    as lone surrogates (surrogateescape), which the UTF-8 rejects file cannot take: writing
+    one stopped the whole ingest. They become U+FFFD, as for a JSONL line."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _saved_line(progress_file: Path, path: Path) -> int:
