@@ -9,7 +9,6 @@ tool would read as complete.
 
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -21,6 +20,7 @@ import networkx as nx
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tipnet.interop import csvsafe
 from tipnet.interop.graph import Entity, GraphExport, iso
 
 FORMATS = ("graphml", "gexf", "i2", "parquet", "stix")
@@ -90,13 +90,15 @@ def write_gexf(export: GraphExport, path: Path) -> Path:
 
 
 def write_i2(export: GraphExport, directory: Path) -> list[Path]:
-    """``entities.csv`` and ``links.csv`` in the column layout of i2's tabular import."""
+    """``entities.csv`` and ``links.csv`` in the column layout of i2's tabular import. Analysts
+    open these in spreadsheets too: cells that could start a formula are neutralised
+    (:mod:`tipnet.interop.csvsafe`)."""
     directory.mkdir(parents=True, exist_ok=True)
     membership = export.membership()
     kinds = {entity.id: entity.kind for entity in export.entities}
     entities_path, links_path = directory / "entities.csv", directory / "links.csv"
     with _atomic(entities_path, "w") as handle:
-        writer = csv.writer(handle)
+        writer = csvsafe.writer(handle)
         writer.writerow(I2_ENTITY_COLUMNS)
         for entity in export.entities:
             writer.writerow(
@@ -111,7 +113,7 @@ def write_i2(export: GraphExport, directory: Path) -> list[Path]:
                 )
             )
     with _atomic(links_path, "w") as handle:
-        writer = csv.writer(handle)
+        writer = csvsafe.writer(handle)
         writer.writerow(I2_LINK_COLUMNS)
         for link in export.links:
             writer.writerow(
