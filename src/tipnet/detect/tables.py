@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from tipnet import validation
 from tipnet.errors import InvalidInput
 
 FORMATS = ("csv", "jsonl", "parquet")
@@ -112,7 +113,12 @@ def _jsonl_rows(stream: IO[str]) -> Iterator[Row]:
                 yield line, BadRow(line, "not UTF-8 text; save the file as UTF-8")
                 continue
             try:
+                # a line nested too deep raised RecursionError and ended the whole file
+                validation.check_json_depth(text.encode("utf-8"))
                 record = json.loads(text)
+            except InvalidInput as error:
+                yield line, BadRow(line, error.message)
+                continue
             except ValueError as error:
                 yield line, BadRow(line, f"not JSON: {error}")
                 continue
