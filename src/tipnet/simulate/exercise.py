@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tipnet import validation
 from tipnet.errors import InvalidInput
 from tipnet.simulate.generate import generate
 from tipnet.simulate.lexicon import LANGUAGES
@@ -114,14 +115,7 @@ def new_exercise(level: str, out: Path, *, seed: int = 7) -> Path:
 def regenerate(out: Path, work: Path) -> tuple[ScenarioParams, Path, list[str]]:
     """Rebuild an exercise's scenario with its truth into ``work``; also say which package files
     differ from what the generator makes (edited files, or another generator version)."""
-    manifest_path = out / "exercise.json"
-    if not manifest_path.is_file():
-        raise InvalidInput(f"{out} is not an exercise package: it has no exercise.json")
-    try:
-        manifest = json.loads(manifest_path.read_text("utf-8"))
-        level, seed, files = manifest["level"], int(manifest["seed"]), dict(manifest["files"])
-    except (ValueError, KeyError, TypeError) as error:
-        raise InvalidInput(f"{manifest_path} is damaged ({error}); make a new exercise") from error
+    level, seed, files = read_manifest(out)
     params = params_for(level, seed)
     if work.exists():
         shutil.rmtree(work)
@@ -135,6 +129,50 @@ def regenerate(out: Path, work: Path) -> tuple[ScenarioParams, Path, list[str]]:
         or _sha256(work / Path(name).name) != digest
     ]
     return params, work, changed
+
+
+def read_manifest(out: Path) -> tuple[str, int, dict[str, str]]:
+    """The level, seed and file digests of an exercise package, checked field by field: the
+    package is in the trainee's hands, and a value of the wrong type (a level that is an
+    object, an infinite seed) used to crash the grader instead of saying what is wrong."""
+    path = out / "exercise.json"
+    if not path.is_file():
+        raise InvalidInput(f"{out} is not an exercise package: it has no exercise.json")
+    try:
+        manifest = validation.loads(path.read_bytes())
+    except InvalidInput as error:
+        raise InvalidInput(f"{path} is damaged ({error.message}); make a new exercise") from None
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise InvalidInput(f"{path} is damaged ({problem}); make a new exercise")
+    return manifest["level"], manifest["seed"], manifest["files"]
+
+
+def _manifest_problem(manifest: Any) -> str | None:
+    if not isinstance(manifest, dict):
+        return "not a JSON object"
+    missing = [key for key in ("level", "seed", "files") if key not in manifest]
+    if missing:
+        return f"no {', '.join(missing)}"
+    if not isinstance(manifest["level"], str):
+        return "level is not a text"
+    seed = manifest["seed"]
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        return "seed is not a whole number"
+    files = manifest["files"]
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        return "files is not an object of file names and digests"
+    if any(not _package_name(name) for name in files):
+        return "files names a file outside the package"
+    return None
+
+
+def _package_name(name: str) -> bool:
+    """A relative path inside the package, as new_exercise writes them."""
+    parts = name.split("/")
+    return (
+        "\x00" not in name and not name.startswith("/") and all(p not in ("", "..") for p in parts)
+    )
 
 
 def _items_csv(scenario: Path) -> None:

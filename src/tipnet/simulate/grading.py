@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tipnet import validation
 from tipnet.countries import validate_alpha3
 from tipnet.errors import InvalidInput
 from tipnet.simulate import exercise
@@ -70,11 +71,11 @@ class Grade:
 def load_answers(path: Path) -> Answers:
     """The trainee's answers, or an error that says what to fix."""
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = validation.loads(path.read_bytes())  # too deep is refused, not a RecursionError
     except FileNotFoundError as error:
         raise InvalidInput(f"no answers file at {path}") from error
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidInput(f"{path} is not valid JSON: {error}") from error
+    except InvalidInput as error:
+        raise InvalidInput(f"{path} is not usable: {error.message}") from None
     try:
         answers = Answers.model_validate(data)
     except ValidationError as error:
@@ -102,7 +103,7 @@ def grade(package: Path, answers_path: Path) -> Grade:
         params, work, changed = exercise.regenerate(package, Path(tmp) / "scenario")
         truth = json.loads((work / "truth.json").read_text("utf-8"))
         items = {row["item_id"]: row for row in read_records(work / "truth_items.jsonl")}
-        level = json.loads((package / "exercise.json").read_text("utf-8"))["level"]
+        level = exercise.read_manifest(package)[0]
     warnings = []
     if changed:
         warnings.append(
