@@ -3,6 +3,11 @@
 SQLite is the embedded default; PostgreSQL the production store. The only difference the rest of
 the code sees is here: SQLite gets WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE`` so
 that concurrent writers queue instead of failing half-way.
+
+Work that only reads takes a session from :func:`make_read_session_factory`: on SQLite its
+transactions begin deferred (a WAL reader never waits for the writer, so reads keep answering
+while ``tipnet link run`` writes), and on both databases the connection refuses writes, so a
+read route that starts writing fails in the tests rather than queueing behind writers.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from sqlalchemy.types import TypeDecorator
 
 from tipnet.audit.keys import bind_key as bind_audit_key
 from tipnet.config import Settings
+
+READ_ONLY = "tipnet_read_only"  # execution option of the engines behind read sessions
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -89,6 +96,24 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def single_read_engine(engine: Engine) -> Engine:
+    """For one read statement on a hot path (the token lookup of every request). PostgreSQL:
+    autocommit, which saves the BEGIN and ROLLBACK round trips. SQLite: a deferred read
+    transaction (its autocommit mode would be reset to pysqlite's implicit BEGIN on return to
+    the pool, undoing what :func:`_configure_sqlite` sets)."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for work that writes nothing: no write lock on SQLite, read-only everywhere."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True  # reset by SQLAlchemy when the connection is returned
+    return sessionmaker(bind=engine.execution_options(**options), expire_on_commit=False)
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
@@ -111,4 +136,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = bool(connection.get_execution_options().get(READ_ONLY))
+        record = connection.connection.info  # lives as long as the pooled SQLite connection
+        if record.get(READ_ONLY, False) != read_only:
+            # Pooled connections serve both kinds of session: switch only on a change.
+            connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            record[READ_ONLY] = read_only
+        # A deferred BEGIN takes no lock until the first write; a WAL reader then sees the
+        # last committed state and never waits for (or blocks) the writer.
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

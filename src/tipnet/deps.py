@@ -1,22 +1,32 @@
-"""FastAPI dependencies shared by every router: session, current principal, permission checks."""
+"""FastAPI dependencies shared by every router: sessions, current principal, permission checks."""
 
 from __future__ import annotations
 
-import dataclasses
+import logging
+import threading
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from tipnet.audit import service as audit
+from tipnet.audit.service import Event
 from tipnet.auth import service as auth_service
+from tipnet.auth.failures import AuthFailures
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
 from tipnet.config import Settings
 from tipnet.crypto import Keyring
-from tipnet.errors import NotAuthenticated, PermissionDenied
+from tipnet.db import make_read_session_factory, single_read_engine, transaction
+from tipnet.errors import NotAuthenticated, PermissionDenied, Unavailable
+
+logger = logging.getLogger(__name__)
+_state_lock = threading.Lock()
 
 bearer = HTTPBearer(auto_error=False, description="API token issued by `tipnet admin create-token`")
 
@@ -32,13 +42,41 @@ async def get_keyring(request: Request) -> Keyring:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session whose transaction commits when the route returns and rolls back on error."""
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    with factory() as session, session.begin():
-        yield session
+    """A write session (``BEGIN IMMEDIATE`` on SQLite). Its transaction commits when the route
+    returns and before the response is sent (``scope="function"``), so an audit row for a read
+    of personal data is stored before that data leaves the node; on error it rolls back."""
+    yield from _unit_of_work(request.app.state.session_factory)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session for routes that write nothing, not even an audit row: it takes no write lock,
+    so it answers while a long write (``tipnet link run``) holds one; writing through it fails."""
+    yield from _unit_of_work(read_session_factory(request))
+
+
+def read_session_factory(request: Request) -> sessionmaker[Session]:
+    """The app's read-session factory, made on first use from the app's engine."""
+    state = request.app.state
+    factory: sessionmaker[Session] | None = getattr(state, "read_session_factory", None)
+    if factory is None:  # two threads may both make one: harmless, both are equivalent
+        factory = state.read_session_factory = make_read_session_factory(state.engine)
+    return factory
+
+
+def _unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    with factory() as session:
+        try:
+            with session.begin():
+                yield session
+        except OperationalError as error:
+            # The database is down, or locked longer than the busy timeout: nothing was stored
+            # and nothing was sent, so the caller may simply retry.
+            raise Unavailable("the database is busy or unavailable; try again shortly") from error
+
+
+# scope="function": the dependency's exit (the commit) runs before the response is sent.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 PageLimit = Annotated[int, Query(ge=1, le=500, description="Items per page (at most 500).")]
 PageOffset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Items to skip.")]
 KeyringDep = Annotated[Keyring, Depends(get_keyring)]
@@ -49,24 +87,67 @@ async def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    """The caller, from a token looked up on every request (a revocation holds at once on every
+    worker). Failures are counted per address: past the limit, 429 before any lookup (except for
+    tokens that recently worked); failures are audited in aggregate (see
+    :mod:`tipnet.auth.failures`)."""
     if credentials is None:
         raise NotAuthenticated("send an API token as 'Authorization: Bearer tip_...'")
     remote = request.client.host if request.client else None
-    cache: auth_service.PrincipalCache = request.app.state.principal_cache
-    cached = cache.get(credentials.credentials)
-    if cached is not None:
-        return dataclasses.replace(cached, remote_addr=remote)
-    factory: sessionmaker[Session] = request.app.state.session_factory
-
-    def lookup() -> Principal:
-        with factory() as session:
-            return auth_service.authenticate(
-                session=session, token=credentials.credentials, remote_addr=remote
-            )
-
-    principal = await run_in_threadpool(lookup)
-    cache.put(credentials.credentials, principal)
+    failures = auth_failures(request)
+    wait = failures.retry_after(remote, credentials.credentials)
+    if wait:
+        raise HTTPException(
+            status_code=429,
+            detail="too many failed authentications from your address; "
+            f"try again in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+        )
+    lookups = _lookup_engine(request)
+    try:
+        principal = await run_in_threadpool(_authenticate, lookups, credentials.credentials, remote)
+    except auth_service.TokenRefused as refused:
+        events = failures.failed(remote, refused.reason, refused.token_id)
+        if events:
+            await run_in_threadpool(_audit, request.app.state.session_factory, events)
+        raise
+    failures.succeeded(credentials.credentials)
     return principal
+
+
+def auth_failures(request: Request) -> AuthFailures:
+    """This worker's failure counts, made on first use (the app factory stays unaware)."""
+    state = request.app.state
+    with _state_lock:
+        if getattr(state, "auth_failures", None) is None:
+            state.auth_failures = AuthFailures()
+    found: AuthFailures = state.auth_failures
+    return found
+
+
+def _lookup_engine(request: Request) -> Engine:
+    state = request.app.state
+    engine: Engine | None = getattr(state, "token_lookup_engine", None)
+    if engine is None:
+        engine = state.token_lookup_engine = single_read_engine(state.engine)
+    return engine
+
+
+def _authenticate(engine: Engine, token: str, remote: str | None) -> Principal:
+    try:
+        with engine.connect() as connection:
+            return auth_service.authenticate(session=connection, token=token, remote_addr=remote)
+    except OperationalError as error:
+        raise Unavailable("the database is busy or unavailable; try again shortly") from error
+
+
+def _audit(factory: sessionmaker[Session], events: list[Event]) -> None:
+    try:
+        with transaction(factory) as session:
+            audit.record_many(session=session, events=events)
+    except SQLAlchemyError:
+        # The caller is refused either way; a failure to log it must not turn 401 into 500.
+        logger.exception("could not audit %d failed authentication event(s)", len(events))
 
 
 class Requires:

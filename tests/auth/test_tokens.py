@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from sqlalchemy import select
@@ -74,16 +73,3 @@ def test_duplicate_names_are_conflicts(node: Node) -> None:
 def test_authenticate_rejects_garbage(node: Node) -> None:
     with node.session() as session, pytest.raises(NotAuthenticated):
         service.authenticate(session=session, token="tip_" + "A" * 43, remote_addr=None)
-
-
-def test_token_cache_trusts_a_token_only_for_its_ttl() -> None:
-    cache = service.PrincipalCache(ttl=0.2)
-    principal = service.Principal(1, "erin", 1, Role.REPORTER)
-    cache.put("tip_x", principal)
-    assert cache.get("tip_x") == principal
-    assert cache.get("tip_y") is None
-    time.sleep(0.25)
-    assert cache.get("tip_x") is None
-    disabled = service.PrincipalCache(ttl=0)
-    disabled.put("tip_x", principal)
-    assert disabled.get("tip_x") is None

@@ -13,7 +13,15 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, R
 
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
-from tipnet.deps import KeyringDep, PageLimit, PageOffset, Requires, SessionDep, SettingsDep
+from tipnet.deps import (
+    KeyringDep,
+    PageLimit,
+    PageOffset,
+    ReadSessionDep,
+    Requires,
+    SessionDep,
+    SettingsDep,
+)
 from tipnet.federation import (
     cooperation,
     hits,
@@ -68,7 +76,7 @@ Windows = Annotated[ResponseWindows, Depends(_response_windows)]
 
 
 @router.get("/federation/node", response_model=NodeRead, responses=CONFLICT)
-def read_node(session: SessionDep, keyring: KeyringDep, _principal: Admin) -> NodeRead:
+def read_node(session: ReadSessionDep, keyring: KeyringDep, _principal: Admin) -> NodeRead:
     """This node's identity and the signed descriptor to hand to peers."""
     return _node_read(node.descriptor(session=session, keyring=keyring))
 
@@ -95,7 +103,7 @@ def init_node(
 
 
 @router.get("/federation/peers", response_model=list[PeerRead])
-def list_peers(session: SessionDep, _principal: Admin, include_removed: bool = False) -> Any:
+def list_peers(session: ReadSessionDep, _principal: Admin, include_removed: bool = False) -> Any:
     return peers.list_peers(session=session, include_removed=include_removed)
 
 
@@ -173,7 +181,7 @@ def set_distribution(
 )
 def read_distribution(
     report_id: uuid.UUID,
-    session: SessionDep,
+    session: ReadSessionDep,
     _principal: Annotated[Principal, Depends(Requires(Permission.FEDERATION_SHARE))],
 ) -> Any:
     return sharing.read_distribution(session=session, report_id=report_id)
@@ -253,7 +261,7 @@ def file_cooperation_request(
 
 @router.get("/federation/cooperation-requests", response_model=list[CooperationSummary])
 def list_cooperation_requests(
-    session: SessionDep,
+    session: ReadSessionDep,
     windows: Windows,
     _principal: Cooperator,
     direction: Annotated[Direction | None, Query()] = None,
@@ -332,7 +340,7 @@ def decide_cooperation_request(
 
 
 @router.get("/federation/outbox", response_model=list[OutboxRead])
-def list_outbox(session: SessionDep, _principal: Admin, pending: bool = False) -> Any:
+def list_outbox(session: ReadSessionDep, _principal: Admin, pending: bool = False) -> Any:
     """Messages to peers, newest first, with their delivery state (no contents)."""
     return outbox.list_messages(session=session, pending_only=pending)
 
