@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -123,6 +123,15 @@ def auth_failures(request: Request) -> AuthFailures:
             state.auth_failures = AuthFailures()
     found: AuthFailures = state.auth_failures
     return found
+
+
+def flush_auth_failures(app: FastAPI, *, everything: bool = False) -> None:
+    """Write the counts of failure windows that closed with no failure after them (all open
+    counts with ``everything``, at shutdown). Blocking: call it from a thread."""
+    failures: AuthFailures | None = getattr(app.state, "auth_failures", None)
+    events = failures.flush(everything=everything) if failures is not None else []
+    if events:
+        _audit(app.state.session_factory, events)
 
 
 def _lookup_engine(request: Request) -> Engine:

@@ -14,6 +14,7 @@ from tipnet.auth.failures import FAILURES_PER_MINUTE, OVERFLOW_BUCKET, AuthFailu
 from tipnet.auth.models import ApiToken
 from tipnet.auth.permissions import Role
 from tipnet.db import transaction
+from tipnet.deps import flush_auth_failures
 
 BAD_TOKEN = "tip_" + "B" * 43
 
@@ -102,6 +103,7 @@ def test_window_ends_with_one_summary_of_what_was_not_yet_written() -> None:
             written += failures.failed("192.0.2.1", "unknown")
     assert [event.action for event in written] == ["auth.failure", "auth.rate_limited"]
     assert failures.retry_after("192.0.2.1", BAD_TOKEN) == 60
+    assert failures.flush() == []  # the window is still open
     clock.now += 61
     assert failures.retry_after("192.0.2.1", BAD_TOKEN) == 0
     (summary,) = failures.flush()
@@ -151,3 +153,14 @@ def test_known_good_tokens_are_never_limited() -> None:
     failures.succeeded(good)
     assert failures.retry_after("192.0.2.1", good) == 0
     assert failures.retry_after("192.0.2.1", BAD_TOKEN) > 0
+
+
+def test_open_counts_are_written_at_shutdown(node: Node, backend: str) -> None:
+    for _ in range(5):
+        node.client.get("/api/v1/me", headers={"Authorization": f"Bearer {BAD_TOKEN}"})
+    flush_auth_failures(node.app)
+    assert [event.action for event in _auth_events(node)] == ["auth.failure"]
+    flush_auth_failures(node.app, everything=True)
+    events = _auth_events(node)
+    assert [event.action for event in events] == ["auth.failure", "auth.failures"]
+    assert json.loads(events[-1].details)["failures"] == 5

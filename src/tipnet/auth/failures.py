@@ -110,10 +110,12 @@ class AuthFailures:
                 events.append(self._event(window, "auth.rate_limited"))
             return events
 
-    def flush(self) -> list[Event]:
-        """Events for windows that are over (e.g. on shutdown, or from a periodic task)."""
+    def flush(self, *, everything: bool = False) -> list[Event]:
+        """Events owed for windows that are over (from a periodic task), or for all of them
+        (``everything``, at shutdown: the counts would be lost with the process)."""
+        now = math.inf if everything else self._clock()
         with self._lock:
-            return self._close_ended(math.inf)
+            return self._close_ended(now)
 
     def bucket(self, remote: str | None) -> str:
         address = _address_key(remote)
