@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from tipnet.db import make_engine
 from tipnet.migrate import alembic_config
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
+narrow = CliRunner(env={"COLUMNS": "40", "NO_COLOR": "1"})  # rich would wrap at 40 columns
+CLI = Path(__file__).resolve().parents[1] / "src" / "tipnet" / "cli"
 
 
 @pytest.fixture
@@ -103,3 +106,32 @@ def test_demo_seed_prints_tokens_once_and_is_repeatable(env: Path) -> None:
     assert "already present" in _ok("demo", "seed")
     with sqlite3.connect(env) as connection:
         assert connection.execute("SELECT count(*) FROM reports").fetchone() == (5,)
+
+
+def test_demo_tokens_and_revision_are_never_wrapped(env: Path) -> None:
+    seeded = narrow.invoke(app, ["demo", "seed", "--reports", "1"])
+    assert seeded.exit_code == 0, seeded.output
+    tokens = re.findall(r"^  (\S+) +(\S+) +(tip_\S+)$", seeded.stdout, re.MULTILINE)
+    assert [username for username, _role, _token in tokens] == [
+        "platform-bot", "investigator", "ngo-analyst", "node-admin",
+    ]  # fmt: skip
+    for _username, _role, token in tokens:
+        assert len(token) > 40  # whole, on the line of its user
+    current = narrow.invoke(app, ["db", "current"])
+    assert re.fullmatch(r"\w+\n", current.stdout), current.stdout
+
+
+def test_error_messages_quoting_user_input_are_text_not_markup(env: Path) -> None:
+    """A message quoting '[/x]' would raise rich's MarkupError (a traceback) if read as markup."""
+    result = narrow.invoke(app, ["admin", "create-user", "u", "--org", "[/x]", "--role", "analyst"])
+    assert result.exit_code == 1, result.output
+    assert "[/x]" in result.stderr and "Traceback" not in result.output
+
+
+def test_machine_json_never_goes_through_rich() -> None:
+    """JSON for programs is written by cli.common.print_json/print_raw: rich's print_json wraps
+    long strings at the terminal width and would corrupt them."""
+    offenders = [
+        path.name for path in CLI.glob("*.py") if "console.print_json" in path.read_text("utf-8")
+    ]
+    assert offenders == []

@@ -3,6 +3,10 @@ loaded back to the same keys; the admin API and the CLI around it."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,10 +21,12 @@ from tipnet.crypto import Keyring
 from tipnet.db import transaction
 from tipnet.errors import Conflict
 from tipnet.federation import node as node_service
-from tipnet.federation.identity import parse_descriptor
+from tipnet.federation.identity import NodeIdentity, PeerDescriptor, parse_descriptor
 from tipnet.federation.models import LocalNode
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
+narrow = CliRunner(env={"COLUMNS": "40", "NO_COLOR": "1"})  # rich would wrap at 40 columns
+LONG_NAME = "Policía Nacional, Unidad Central de Redes de Inmigración Ilegal y Falsedades"
 
 
 def test_identity_round_trips_and_secrets_are_encrypted(node: Node, backend: str) -> None:
@@ -128,9 +134,10 @@ def test_cli_node_and_peers(cli_env: Path) -> None:
 
 def test_cli_federation_commands(cli_env: Path) -> None:
     _ok("node", "init", "--country", "ITA", "--name", "Italy", "--url", "http://it.test")
-    generated = _ok("node", "pprl-secret", "--generate")
-    secret = generated.splitlines()[1].strip()
-    scheme = generated.split("scheme fingerprint ")[1].split(":")[0]
+    generated = runner.invoke(app, ["node", "pprl-secret", "--generate"])
+    assert generated.exit_code == 0, generated.output
+    secret = generated.stdout.strip()  # alone on stdout: SECRET=$(tipnet node pprl-secret ...)
+    scheme = generated.stderr.split("scheme fingerprint ")[1].split(":")[0]
     assert scheme in _ok("node", "pprl-secret", "--set", secret)
     neither = runner.invoke(app, ["node", "pprl-secret"])
     assert neither.exit_code == 1 and "either" in neither.output
@@ -147,3 +154,82 @@ def test_cli_federation_commands(cli_env: Path) -> None:
     assert missing.exit_code == 1 and "no report" in missing.output
     query = runner.invoke(app, ["federation", "query", "--kind", "phone", "+34612345678"])
     assert query.exit_code == 0, query.output
+
+
+def test_descriptor_redirected_to_a_file_verifies_in_a_peer(
+    cli_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tipnet node descriptor > file`, a real process whose stdout is a file on a 40-column
+    setting, then `tipnet peers add file` on another node: the signature holds."""
+    url = "https://tipnet.policia-nacional.example.es/federation/gateway/primary"
+    _ok("node", "init", "--country", "ESP", "--name", LONG_NAME, "--url", url)
+    descriptor_file = tmp_path / "esp.json"
+    environment = os.environ | {"COLUMNS": "40", "TERM": "dumb"}
+    with descriptor_file.open("wb") as stdout:
+        done = subprocess.run(
+            [sys.executable, "-m", "tipnet.cli", "node", "descriptor"],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            env=environment,
+            cwd=cli_env,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr.decode()
+    text = descriptor_file.read_text(encoding="utf-8")
+    parsed = parse_descriptor(text)  # checks the signature
+    assert (parsed.name, parsed.url) == (LONG_NAME, url)
+    assert text == parsed.to_json() + "\n"  # byte for byte: nothing wrapped or coloured
+    assert max(len(line) for line in text.splitlines()) > 80  # long lines stayed whole
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    monkeypatch.setenv("TIPNET_DATABASE_URL", f"sqlite:///{other / 'other.db'}")
+    monkeypatch.setenv("TIPNET_SECRET_KEY", new_secret_key())
+    _ok("db", "upgrade")
+    added = narrow.invoke(app, ["peers", "add", str(descriptor_file)])
+    assert added.exit_code == 0, added.output
+    assert f"fingerprint {parsed.fingerprint}" in added.stdout  # on one line, whole
+    assert LONG_NAME in added.stdout
+
+
+def test_init_and_json_output_are_never_wrapped(cli_env: Path, tmp_path: Path) -> None:
+    init = narrow.invoke(
+        app, ["node", "init", "--country", "ESP", "--name", LONG_NAME, "--url", "http://es.test"]
+    )
+    assert init.exit_code == 0, init.output
+    own = parse_descriptor(init.stdout)  # stdout holds the descriptor alone
+    assert f"fingerprint {own.fingerprint}" in init.stderr
+    descriptor = narrow.invoke(app, ["node", "descriptor"])
+    assert descriptor.stdout == own.to_json() + "\n"
+    peer_file = tmp_path / "ita.json"
+    peer_file.write_text(_descriptor_named(LONG_NAME + " [/x] [bold]").to_json())
+    assert narrow.invoke(app, ["peers", "add", str(peer_file)]).exit_code == 0
+    listed = narrow.invoke(app, ["peers", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    (peer,) = json.loads(listed.stdout)
+    assert peer["name"] == LONG_NAME + " [/x] [bold]"
+    requests = narrow.invoke(app, ["federation", "requests", "--json"])
+    assert json.loads(requests.stdout) == []
+
+
+def test_names_from_a_peer_are_text_not_markup(cli_env: Path, tmp_path: Path) -> None:
+    """A peer's descriptor is a stranger's input: rich markup in its name must neither vanish
+    nor crash the command (an unbalanced '[/x]' raised MarkupError)."""
+    peer_file = tmp_path / "ita.json"
+    peer_file.write_text(_descriptor_named("Italia [/x] [bold]red[/bold]").to_json())
+    added = runner.invoke(app, ["peers", "add", str(peer_file)])
+    assert added.exit_code == 0, added.output
+    assert "Italia [/x] [bold]red[/bold]" in added.stdout
+    listing = runner.invoke(app, ["peers", "list"])
+    assert listing.exit_code == 0 and "[/x]" in listing.stdout, listing.output
+    removed = runner.invoke(app, ["peers", "remove", "1"])
+    assert "Italia [/x] [bold]red[/bold]" in removed.stdout
+    mistake = runner.invoke(app, ["peers", "add", str(peer_file), "--kinds", "phone,[/x]"])
+    assert mistake.exit_code == 1 and "[/x]" in mistake.stderr, mistake.output  # not a crash
+    assert "Traceback" not in mistake.output
+
+
+def _descriptor_named(name: str) -> PeerDescriptor:
+    identity = NodeIdentity.generate(country="ITA", name=name, url="http://127.0.0.1:8")
+    return identity.descriptor()

@@ -1,8 +1,17 @@
-"""What every command needs: settings, a database, a keyring, and errors printed, not raised."""
+"""What every command needs: settings, a database, a keyring, and errors printed, not raised.
+
+Two kinds of output: text for people (``console``, ``errors``: rich, wrapped to the terminal,
+with markup) and text for programs (:func:`print_raw`, :func:`print_json`: exactly the bytes,
+never wrapped, highlighted or read as markup). Anything a user may redirect to a file or paste
+elsewhere (JSON, tokens, keys, descriptors, secrets) is for programs: rich wraps at 80 columns
+when stdout is not a terminal, which broke the signature of `tipnet node descriptor > file`.
+"""
 
 from __future__ import annotations
 
 import getpass
+import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +21,7 @@ from typing import ParamSpec, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
@@ -62,6 +72,24 @@ def cli_actor() -> Actor:
     return Actor(f"cli:{getpass.getuser()}")
 
 
+def print_raw(text: str) -> None:
+    """Machine-readable output to stdout, exactly as given, one line ending added."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def print_json(value: object) -> None:
+    """``value`` as indented JSON on stdout, never wrapped (see :func:`print_raw`)."""
+    print_raw(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def say(text: str, *, to_stderr: bool = False) -> None:
+    """A line for people that carries values to copy (ids, fingerprints, names from a peer's
+    descriptor): not wrapped, and not read as markup, so a name like ``[/x]`` prints as it is
+    instead of raising rich's MarkupError."""
+    (errors if to_stderr else console).print(text, soft_wrap=True, highlight=False, markup=False)
+
+
 def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
     """User mistakes end with a one-line message and exit code 1, never a traceback."""
 
@@ -70,11 +98,12 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except TipnetError as error:
-            errors.print(f"[red]error:[/red] {error.message}")
+            # the message can quote what the user typed: '[' in it is text, not markup
+            errors.print(f"[red]error:[/red] {escape(error.message)}", soft_wrap=True)
             raise typer.Exit(1) from None
         except (OperationalError, ProgrammingError) as error:
             errors.print(
-                f"[red]database error:[/red] {error.orig}\n"
+                f"[red]database error:[/red] {escape(str(error.orig))}\n"
                 "Is TIPNET_DATABASE_URL right, and did you run `tipnet db upgrade`?"
             )
             raise typer.Exit(1) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tipnet import migrate
-from tipnet.cli.common import console, context, friendly_errors
+from tipnet.cli.common import console, context, friendly_errors, print_raw
 
 app = typer.Typer(
     help="Create or upgrade the database schema (Alembic migrations).", no_args_is_help=True
@@ -29,4 +29,4 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 @friendly_errors
 def current() -> None:
     """Print the database's current migration revision."""
-    console.print(migrate.current_revision(context().engine) or "empty (run `tipnet db upgrade`)")
+    print_raw(migrate.current_revision(context().engine) or "empty (run `tipnet db upgrade`)")

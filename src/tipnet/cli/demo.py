@@ -9,7 +9,7 @@ from tipnet.audit.service import Actor
 from tipnet.auth import service as auth_service
 from tipnet.auth.models import Organisation
 from tipnet.auth.permissions import OrganisationKind, Role
-from tipnet.cli.common import console, context, friendly_errors
+from tipnet.cli.common import console, context, friendly_errors, print_raw
 from tipnet.reports import service as report_service
 from tipnet.reports.examples import example_reports
 from tipnet.reports.schemas import ReportCreate
@@ -69,4 +69,4 @@ def seed(reports: int = typer.Option(60, min=0, help="Example reports to load.")
             )
     console.print(f"loaded {reports} example reports\n\nAPI tokens (shown once, copy them now):")
     for username, role, token, _user in tokens:
-        console.print(f"  {username:<14} {role.value:<13} {token}", highlight=False)
+        print_raw(f"  {username:<14} {role.value:<13} {token}")  # a wrapped token is lost

@@ -6,14 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import uuid
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from tipnet.cli.common import Context, cli_actor, console, context, errors, friendly_errors
+from tipnet.cli.common import (
+    Context,
+    cli_actor,
+    console,
+    context,
+    errors,
+    friendly_errors,
+    print_json,
+    print_raw,
+    say,
+)
 from tipnet.errors import InvalidInput
 from tipnet.federation import cooperation, hits, node, outbox, peers, pprl, sharing
 from tipnet.federation.context import FederationContext
@@ -46,7 +56,8 @@ def init(
     name: str = typer.Option(..., help="The node's name, e.g. 'Spain - national contact point'."),
     url: str = typer.Option(..., help="Base URL peers reach this node at."),
 ) -> None:
-    """Create this node's Ed25519 identity and OPRF keys (once), and print its descriptor."""
+    """Create this node's Ed25519 identity and OPRF keys (once), and print its descriptor
+    (on stdout, alone: `tipnet node init ... > node.json` keeps it; notes go to stderr)."""
     ctx = context()
     with ctx.transaction() as session:
         descriptor = node.init_node(
@@ -57,9 +68,9 @@ def init(
             url=url,
             actor=cli_actor(),
         )
-    console.print(f"node {descriptor.node_id} created; fingerprint {descriptor.fingerprint}")
-    console.print("hand this descriptor to peers (`tipnet node descriptor` prints it again):")
-    console.print(descriptor.to_json(), highlight=False)
+    say(f"node {descriptor.node_id} created; fingerprint {descriptor.fingerprint}", to_stderr=True)
+    say("hand this descriptor to peers (`tipnet node descriptor` prints it again):", to_stderr=True)
+    print_raw(descriptor.to_json())
 
 
 @node_app.command("descriptor")
@@ -72,11 +83,11 @@ def show_descriptor(
     with ctx.session_factory() as session:
         descriptor = node.descriptor(session=session, keyring=ctx.keyring)
     if out is None:
-        console.print(descriptor.to_json(), highlight=False)
+        print_raw(descriptor.to_json())  # never wrapped: a wrapped line breaks the signature
         return
     out.write_text(descriptor.to_json() + "\n", encoding="utf-8")
-    console.print(f"descriptor of {descriptor.node_id} written to {out}")
-    console.print(f"fingerprint {descriptor.fingerprint}: compare it with the peer by phone")
+    say(f"descriptor of {descriptor.node_id} written to {out}")
+    say(f"fingerprint {descriptor.fingerprint}: compare it with the peer by phone")
 
 
 @node_app.command("pprl-secret")
@@ -98,10 +109,13 @@ def pprl_secret(
         scheme = node.set_pprl_secret(
             session=session, keyring=ctx.keyring, secret=raw, actor=cli_actor()
         )
-    if generate:
-        console.print("federation secret (hand it to every other node, out of band):")
-        console.print(base64.b64encode(raw).decode(), highlight=False)
-    console.print(f"scheme fingerprint {scheme}: every node of the federation must show it")
+    if generate:  # the secret alone on stdout, the notes on stderr: SECRET=$(...) works
+        say("federation secret (hand it to every other node, out of band):", to_stderr=True)
+        print_raw(base64.b64encode(raw).decode())
+    say(
+        f"scheme fingerprint {scheme}: every node of the federation must show it",
+        to_stderr=generate,
+    )
 
 
 @peers_app.command("add")
@@ -130,7 +144,7 @@ def add(
             rate_limit=rate_limit,
             image_lists=image_lists,
         )
-    console.print(
+    say(
         f"peer {peer.id} {peer.node_id} ({peer.country}, {peer.name}) at {peer.url} added; "
         f"fingerprint {peer.fingerprint}"
     )
@@ -147,16 +161,16 @@ def list_command(
     with ctx.session_factory() as session:
         found = peers.list_peers(session=session, include_removed=all_peers)
     if as_json:
-        console.print_json(json.dumps([peer.model_dump(mode="json") for peer in found]))
+        print_json([peer.model_dump(mode="json") for peer in found])
         return
     table = Table("id", "node id", "country", "name", "url", "kinds", "rate/h", "images", "state")
     for peer in found:
-        table.add_row(
+        table.add_row(  # names and URLs come from the peers' descriptors: text, not markup
             str(peer.id),
-            peer.node_id,
-            peer.country,
-            peer.name,
-            peer.url,
+            escape(peer.node_id),
+            escape(peer.country),
+            escape(peer.name),
+            escape(peer.url),
             ",".join(peer.kinds),
             str(peer.rate_limit),
             "yes" if peer.image_lists else "no",
@@ -184,7 +198,7 @@ def update(
             rate_limit=rate_limit,
             image_lists=image_lists,
         )
-    console.print(f"peer {peer.id} may query {','.join(peer.kinds) or 'nothing'}")
+    say(f"peer {peer.id} may query {','.join(peer.kinds) or 'nothing'}")
 
 
 @peers_app.command("remove")
@@ -194,7 +208,7 @@ def remove(peer_id: int = typer.Argument(..., help="Peer id, from `tipnet peers 
     ctx = context()
     with ctx.transaction() as session:
         peer = peers.remove_peer(session=session, peer_id=peer_id, actor=cli_actor())
-    console.print(f"peer {peer.id} {peer.node_id} ({peer.name}) removed")
+    say(f"peer {peer.id} {peer.node_id} ({peer.name}) removed")
 
 
 @federation_app.command("share")
@@ -218,7 +232,7 @@ def share(
         )
     for result in results:
         shared = ", ".join(f"{count} {kind}" for kind, count in sorted(result.shared.items()))
-        console.print(f"{result.report_id}: {result.level.value} ({shared or 'nothing shared'})")
+        say(f"{result.report_id}: {result.level.value} ({shared or 'nothing shared'})")
 
 
 @federation_app.command("hash-list")
@@ -245,7 +259,7 @@ def hash_list(
             actor=cli_actor(),
         )
     rejected = sum(hashes.reject_counts.values())
-    console.print(
+    say(
         f"hash list {shared.name!r}: {shared.hashes} hashes shared ({shared.level.value}); "
         f"{rejected} rows skipped" + (f" ({dict(hashes.reject_counts)})" if rejected else "")
     )
@@ -268,15 +282,17 @@ def query(
     )
     result = asyncio.run(hits.query_selectors(_federation(ctx), request, actor=cli_actor()))
     if as_json:
-        console.print_json(result.model_dump_json())
+        print_raw(result.model_dump_json(indent=2))
         return
     for rejected in result.rejected:
-        errors.print(f"[yellow]not asked:[/yellow] {rejected.value!r}: {rejected.message}")
+        message = escape(f"{rejected.value!r}: {rejected.message}")
+        errors.print(f"[yellow]not asked:[/yellow] {message}", soft_wrap=True)
     table = Table("peer", "country", "status", "selector", "reference")
     for outcome in result.peers:
         rows = [(hit.value, hit.reference) for hit in outcome.hits] or [("", outcome.detail or "")]
         for value, reference in rows:
-            table.add_row(outcome.node_id, outcome.country, outcome.status, value, reference)
+            cells = (outcome.node_id, outcome.country, outcome.status, value, reference)
+            table.add_row(*map(escape, cells))
     console.print(table)
     if result.partial:
         console.print("[yellow]partial results:[/yellow] some peers did not answer (see status)")
@@ -290,7 +306,7 @@ def sync() -> None:
     outcomes = asyncio.run(hits.sync_all(_federation(ctx), actor=cli_actor()))
     for outcome in outcomes:
         detail = f": {outcome.detail}" if outcome.detail else ""
-        console.print(
+        say(
             f"{outcome.node_id} {outcome.status}: +{outcome.added} -{outcome.removed}, "
             f"{outcome.entries} entries{detail}"
         )
@@ -327,12 +343,12 @@ def show_outbox(pending: bool = typer.Option(False, help="Only undelivered messa
     for message in messages:
         table.add_row(
             str(message.message_id),
-            message.peer,
+            escape(message.peer),
             message.kind,
             str(message.attempts),
             f"{message.delivered_at:%Y-%m-%d %H:%M:%S}" if message.delivered_at else "",
             f"{message.failed_at:%Y-%m-%d %H:%M:%S}" if message.failed_at else "",
-            message.last_error or "",
+            escape(message.last_error or ""),  # a peer's answer: text, not markup
         )
     console.print(table)
 
@@ -361,14 +377,14 @@ def list_requests(
             windows=ResponseWindows.of(ctx.settings),
         )
     if as_json:
-        console.print_json(json.dumps([row.model_dump(mode="json") for row in found]))
+        print_json([row.model_dump(mode="json") for row in found])
         return
     table = Table("id", "direction", "peer", "urgency", "status", "created", "due", "answer")
     for row in found:
         table.add_row(
             str(row.id),
             row.direction,
-            row.peer,
+            escape(row.peer),
             row.urgency,
             row.status,
             f"{row.created_at:%Y-%m-%d %H:%M}",

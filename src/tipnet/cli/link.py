@@ -18,7 +18,7 @@ from rich.progress import (
 )
 
 from tipnet.cli import link_networks
-from tipnet.cli.common import console, errors, friendly_errors
+from tipnet.cli.common import console, errors, friendly_errors, print_raw, say
 from tipnet.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -130,11 +130,10 @@ def _link(
         **options,
     )
     stored = done.stored
-    console.print(
+    say(
         f"stored in the node: {stored.networks:,} networks ({stored.created:,} new, "
         f"{stored.updated:,} updated, {stored.merged:,} merged into others, "
-        f"{stored.dissolved:,} dissolved); run {stored.run_id}",
-        highlight=False,
+        f"{stored.dissolved:,} dissolved); run {stored.run_id}"
     )
     return done.result
 
@@ -187,7 +186,7 @@ def evaluate_command(
         assignments = result.assignments()
     figures = evaluate(assignments, truth)
     if as_json:
-        console.print_json(json.dumps(figures.as_dict()))
+        print_raw(json.dumps(figures.as_dict(), indent=2))
         return
     _print_evaluation(figures)
 
@@ -248,10 +247,9 @@ def _print_report(report: RunReport) -> None:
     if report.hubs:
         console.print(f"[bold]hub signals set aside[/bold] ({len(report.hubs)}), largest:")
         for hub in report.hubs[:5]:
-            console.print(
+            say(  # a hub's value comes from reports: text, not markup
                 f"- {hub['kind']} {hub['value']}: {hub['items']:,} items, {hub['accounts']:,} "
-                f"accounts, {hub['countries']} countries ({hub['reason']}; {hub['decision']})",
-                highlight=False,
+                f"accounts, {hub['countries']} countries ({hub['reason']}; {hub['decision']})"
             )
     if report.skipped:
         console.print("[bold]skipped[/bold]")

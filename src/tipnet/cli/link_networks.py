@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from tipnet.cli.common import cli_actor, console, context, friendly_errors
+from tipnet.cli.common import cli_actor, console, context, friendly_errors, print_raw, say
 from tipnet.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -77,10 +78,10 @@ def show_command(
             session=session, keyring=ctx.keyring, network_id=network_id, actor=cli_actor()
         )
     if as_json:
-        console.print_json(network.model_dump_json())
+        print_raw(network.model_dump_json(indent=2))
         return
     console.print(
-        f"[bold]{network.id}[/bold] ({network.status}"
+        f"[bold]{escape(network.id)}[/bold] ({network.status}"
         + (f" into {network.merged_into}" if network.merged_into else "")
         + f"): risk {network.risk:.2f}, {network.items:,} items, {network.selectors:,} "
         f"selectors, {_day(network.first_seen)} to {_day(network.last_seen)}"
@@ -91,13 +92,11 @@ def show_command(
         f"{stop.country}{'/' + stop.city if stop.city else ''} ({stop.items})"
         for stop in network.route
     )
-    console.print(f"route: {route or 'unknown'}", highlight=False)
+    say(f"route: {route or 'unknown'}")  # places and selectors come from reports: not markup
     signals = ", ".join(f"{kind} {count}" for kind, count in network.signals.items())
-    console.print(f"tied by: {signals or 'nothing recorded'}", highlight=False)
+    say(f"tied by: {signals or 'nothing recorded'}")
     for selector in network.network_selectors[:20]:
-        console.print(
-            f"- {selector.kind} {selector.value} ({selector.items} items)", highlight=False
-        )
+        say(f"- {selector.kind} {selector.value} ({selector.items} items)")
     _print_items(network.network_items, items)
     if network.cases:
         console.print("cases: " + ", ".join(str(case) for case in network.cases))
@@ -142,9 +141,9 @@ def _print_items(network_items: list[NetworkItemRead], limit: int) -> None:
         table.add_row(
             item.kind,
             _day(item.seen_at),
-            "/".join(p for p in (item.country, item.city) if p),
+            escape("/".join(p for p in (item.country, item.city) if p)),
             "" if item.risk is None else f"{item.risk:.2f}",
-            item.item_ref,
+            escape(item.item_ref),
         )
     console.print(table)
     if len(network_items) > limit:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import typer
@@ -16,7 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from tipnet.cli.common import console, friendly_errors
+from tipnet.cli.common import console, friendly_errors, print_json
 from tipnet.errors import InvalidInput
 from tipnet.simulate.params import ScenarioParams, parse_languages
 
@@ -167,7 +166,7 @@ def grade(
 
     result = grading.grade(package, answers)
     if as_json:
-        console.print_json(json.dumps(result.as_dict()))
+        print_json(result.as_dict())
         return
     console.print(f"[bold]Exercise ({result.level})[/bold]")
     console.print(
