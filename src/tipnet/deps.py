@@ -69,6 +69,8 @@ def _unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
             with session.begin():
                 yield session
         except OperationalError as error:
+            if "readonly database" in str(error.orig):
+                raise  # a read route that writes: a bug to see, not a busy database
             # The database is down, or locked longer than the busy timeout: nothing was stored
             # and nothing was sent, so the caller may simply retry.
             raise Unavailable("the database is busy or unavailable; try again shortly") from error
