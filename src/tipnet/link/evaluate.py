@@ -20,7 +20,6 @@ switchboard that ended up in a network holding trafficking items.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tipnet import validation
 from tipnet.errors import InvalidInput
 
 HARD_NEGATIVE_KINDS = frozenset({"escort", "massage", "agency", "spammer", "ngo"})
@@ -85,11 +85,8 @@ def load_truth(scenario: Path | str) -> Truth:
             f"{directory} has no truth (truth.json and truth_items): evaluate a directory "
             "written by `tipnet simulate`"
         )
-    from tipnet.simulate.output import read_records
-
-    rows = read_records(path)
-    shared = {phone for phones in json.loads(truth_file.read_text("utf-8"))
-              .get("shared_phones", {}).values() for phone in phones}  # fmt: skip
+    rows = _truth_rows(path)
+    shared = _shared_phones(truth_file)
     networks: dict[str, int] = {}
     groups: dict[str, int] = {}
     return Truth(
@@ -107,6 +104,55 @@ def load_truth(scenario: Path | str) -> Truth:
         ),
         shared_phone=np.array([bool(shared & set(row["phones"] or ())) for row in rows], bool),
     )
+
+
+def _truth_rows(path: Path) -> list[dict[str, Any]]:
+    """The truth rows, each checked: the directory is the user's, and a damaged row used to end
+    ``tipnet link evaluate`` with a KeyError or TypeError instead of saying what is wrong."""
+    from tipnet.simulate.output import read_records
+
+    try:
+        rows = read_records(path)
+    except (ValueError, RecursionError, OSError) as error:  # pyarrow's errors are among these
+        raise InvalidInput(f"{path} cannot be read: {_short(error)}") from None
+    for number, row in enumerate(rows, start=1):
+        problem = _row_problem(row)
+        if problem:
+            raise InvalidInput(f"{path} is damaged at record {number}: {problem}")
+    return rows
+
+
+def _row_problem(row: Any) -> str | None:
+    if not isinstance(row, dict):
+        return "not an object"
+    if not isinstance(row.get("item_id"), str) or not isinstance(row.get("group"), str):
+        return "item_id and group must be texts"
+    if not isinstance(row.get("network", 0), str | None):  # present, and a text or null
+        return "network must be a text or null"
+    phones = row.get("phones", 0)
+    if phones is not None and not (
+        isinstance(phones, list) and all(isinstance(phone, str) for phone in phones)
+    ):
+        return "phones must be a list of texts or null"
+    return None
+
+
+def _shared_phones(truth_file: Path) -> set[str]:
+    try:
+        truth = validation.loads(truth_file.read_bytes())
+    except InvalidInput as error:
+        raise InvalidInput(f"{truth_file} is damaged: {error.message}") from None
+    shared = truth.get("shared_phones", {}) if isinstance(truth, dict) else None
+    if not isinstance(shared, dict) or not all(
+        isinstance(phones, list) and all(isinstance(phone, str) for phone in phones)
+        for phones in shared.values()
+    ):
+        raise InvalidInput(f"{truth_file} is damaged: shared_phones must map to lists of phones")
+    return {phone for phones in shared.values() for phone in phones}
+
+
+def _short(error: BaseException) -> str:
+    return str(error)[:200] or type(error).__name__
 
 
 def evaluate(found: Mapping[str, str] | Sequence[Sequence[str]], truth: Truth) -> Evaluation:
