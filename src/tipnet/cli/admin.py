@@ -81,7 +81,8 @@ def create_token(
 def revoke_token(
     token_id: int = typer.Argument(..., help="Token id, from `tipnet admin tokens`."),
 ) -> None:
-    """Revoke an API token at once."""
+    """Revoke an API token at once: every server worker refuses it from its next request
+    (tokens are looked up on every request, never trusted from a cache)."""
     ctx = context()
     with ctx.transaction() as session:
         service.revoke_token(session=session, actor=cli_actor(), token_id=token_id)
@@ -91,7 +92,7 @@ def revoke_token(
 @app.command("deactivate-user")
 @friendly_errors
 def deactivate_user(username: str) -> None:
-    """Deactivate a user: all their tokens stop working."""
+    """Deactivate a user: all their tokens stop working at once, on every server worker."""
     ctx = context()
     with ctx.transaction() as session:
         service.deactivate_user(session=session, actor=cli_actor(), username=username)
