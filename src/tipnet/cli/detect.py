@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -142,4 +143,4 @@ def _print_training(kind: str, result: object) -> None:
     if result.f1_gain is not None:
         console.print(f"F1 gain over the baseline (paired bootstrap): {result.f1_gain}")
     for bad in result.rejected[:5]:
-        errors.print(f"line {bad.line}: {bad.reason}")
+        errors.print(f"line {bad.line}: {escape(bad.reason)}")  # may quote the file: not markup

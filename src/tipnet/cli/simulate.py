@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -181,6 +182,6 @@ def grade(
     )
     console.print("\n[bold]What to look at[/bold]")
     for line in result.explanations:
-        console.print(f"- {line}", highlight=False)
+        console.print(f"- {escape(line)}", highlight=False)  # may quote the answers file
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
