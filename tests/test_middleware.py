@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tests.conftest import Node
 from tests.reports.helpers import sample_report
@@ -104,3 +104,15 @@ def test_overflow_and_recursion_that_slip_through_are_422(node: Node, error: Exc
     response = node.client.post("/api/v1/fragile", json={})
     assert response.status_code == 422
     assert "out of range or nested too deeply" in response.json()["detail"][0]["message"]
+
+
+def test_a_real_database_error_reaches_the_caller_without_sql(node: Node) -> None:
+    node.user("police", Role.INVESTIGATOR)
+    with node.session() as session:  # a broken schema: every query on cases fails in SQL
+        session.execute(text("ALTER TABLE cases RENAME TO cases_gone"))
+        session.commit()
+    response = node.client.get("/api/v1/cases", headers=node.headers("police"))
+    assert response.status_code in (500, 503), response.text
+    for leaked in ("SELECT", "FROM", "sqlite3", "OperationalError", "Traceback", "cases."):
+        assert leaked not in response.text, response.text
+    assert response.headers["cache-control"] == "no-store"

@@ -3,6 +3,7 @@ from separate connections (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -17,8 +18,12 @@ from sqlalchemy import func, select
 
 from tests.conftest import Node
 from tests.reports.helpers import sample_report
+from tipnet.audit.models import AuditEvent
 from tipnet.auth.permissions import Role
+from tipnet.detect.routes import CHECKS_PER_MINUTE
 from tipnet.reports.models import Report
+
+SPOOFED = "203.0.113.9"
 
 
 def _free_port() -> int:
@@ -29,12 +34,21 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(node: Node) -> Iterator[str]:
+    with _serve(node) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def _serve(node: Node, **settings: str) -> Iterator[str]:
+    """`tipnet serve` in its own process on a free loopback port; ``settings`` are TIPNET_*."""
     port = _free_port()
     env = {
         **os.environ,
         "TIPNET_DATABASE_URL": node.settings.database_url,
-        "TIPNET_SECRET_KEY": node.settings.secret_key.get_secret_value(),
-    }  # type: ignore[union-attr]
+        "TIPNET_SECRET_KEY": node.settings.secret_key.get_secret_value(),  # type: ignore[union-attr]
+        "FORWARDED_ALLOW_IPS": "*",  # must not matter: only TIPNET_TRUSTED_PROXIES counts
+        **{f"TIPNET_{name.upper()}": value for name, value in settings.items()},
+    }
     workers = "2" if node.dialect == "postgresql" else "1"
     process = subprocess.Popen(
         [sys.executable, "-m", "tipnet.cli", "serve", "--port", str(port), "--workers", workers],
@@ -82,3 +96,54 @@ def test_concurrent_retries_against_a_real_server(node: Node, backend: str, serv
         assert session.scalar(select(func.count()).select_from(Report)) == 1
     assert httpx.get(f"{server}/docs").status_code == 200
     assert "/api/v1/reports" in httpx.get(f"{server}/openapi.json").json()["paths"]
+
+
+def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(node: Node) -> None:
+    node.user("platform", Role.REPORTER)
+    with _serve(node) as base:
+        assert _submitted_from(node, base, "spoof-default") == "127.0.0.1"
+        # a fresh made-up address per request: all of them are still charged to 127.0.0.1
+        assert 429 in _checks(base, [f"198.51.100.{n}" for n in range(2 * CHECKS_PER_MINUTE)])
+
+
+def test_a_trusted_proxy_sets_the_address_the_node_sees(node: Node) -> None:
+    node.user("platform", Role.REPORTER)
+    with _serve(node, trusted_proxies="127.0.0.1") as base:
+        assert _submitted_from(node, base, "spoof-trusted") == SPOOFED
+        spread = _checks(base, [f"198.51.100.{n}" for n in range(2 * CHECKS_PER_MINUTE)])
+        assert set(spread) == {200}  # each client its own allowance
+        # and the limit still holds per client behind the proxy
+        assert 429 in _checks(base, ["192.0.2.77"] * 2 * CHECKS_PER_MINUTE)
+
+
+def _submitted_from(node: Node, base: str, report_id: str) -> str | None:
+    """File a report claiming to come from SPOOFED; the address its audit row recorded."""
+    headers = {**node.headers("platform"), "X-Forwarded-For": SPOOFED}
+    response = httpx.post(
+        f"{base}/api/v1/reports", json=sample_report(report_id), headers=headers, timeout=30
+    )
+    assert response.status_code == 201, response.text
+    with node.session() as session:
+        addresses = session.scalars(
+            select(AuditEvent.remote_addr).where(AuditEvent.action == "report.submit")
+        ).all()
+    assert len(addresses) == 1
+    return addresses[0]
+
+
+def _checks(base: str, forwarded_for: list[str]) -> list[int]:
+    """Statuses of one public check per X-Forwarded-For value, sent one after another (the
+    bucket refills one check per 2 s, so twice the minute's allowance in well under a minute
+    must meet a 429 when they share an address)."""
+    started = time.monotonic()
+    statuses = []
+    with httpx.Client(timeout=30) as client:
+        for address in forwarded_for:
+            response = client.post(
+                f"{base}/api/v1/check",
+                json={"text": "pay the registration fee first"},
+                headers={"X-Forwarded-For": address},
+            )
+            statuses.append(response.status_code)
+    assert time.monotonic() - started < 50, "too slow to exhaust the allowance"
+    return statuses
