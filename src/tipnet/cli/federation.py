@@ -416,3 +416,55 @@ def _report_id(text: str) -> uuid.UUID:
         return uuid.UUID(text)
     except ValueError:
         raise InvalidInput(f"{text!r} is not a report id (a UUID)") from None
+
+
+# --- key rotation (issue 12: a peer that rotates its key) -------------------------------------
+
+
+@node_app.command("rotate-key")
+@friendly_errors
+def rotate_key(
+    out: Path | None = typer.Option(None, help="Write the statement to this file."),
+) -> None:
+    """Give this node a new signing key (a new node id). Prints the rotation statement, the new
+    descriptor signed by the old key, which is then retired: every peer must accept it with
+    `tipnet peers rotate FILE` before it trusts the new key. Printed again by
+    `tipnet node rotation-statement`."""
+    ctx = context()
+    with ctx.transaction() as session:
+        statement = node.rotate_key(session=session, keyring=ctx.keyring, actor=cli_actor())
+    _statement_out(statement, out)
+
+
+@node_app.command("rotation-statement")
+@friendly_errors
+def rotation_statement(
+    out: Path | None = typer.Option(None, help="Write it to this file instead of printing."),
+) -> None:
+    """Print the statement of this node's last key rotation, to hand to a peer again."""
+    ctx = context()
+    with ctx.session_factory() as session:
+        statement = node.last_rotation(session=session)
+    _statement_out(statement, out)
+
+
+@peers_app.command("rotate")
+@friendly_errors
+def rotate_peer(
+    statement: Path = typer.Argument(..., help="The peer's rotation statement (JSON file)."),
+) -> None:
+    """Move a peer to its new key, if the statement is signed by the key registered here."""
+    ctx = context()
+    text = statement.read_text(encoding="utf-8")
+    with ctx.transaction() as session:
+        peer = peers.accept_rotation(session=session, statement=text, actor=cli_actor())
+    say(f"peer {peer.id} ({peer.name}) now signs as {peer.node_id}")
+    say(f"fingerprint {peer.fingerprint}; its old key is refused from now on")
+
+
+def _statement_out(statement: str, out: Path | None) -> None:
+    if out is None:
+        print_raw(statement)  # never wrapped: a wrapped line breaks the signatures
+        return
+    out.write_text(statement + "\n", encoding="utf-8")
+    say(f"rotation statement written to {out}: hand it to every peer (tipnet peers rotate FILE)")

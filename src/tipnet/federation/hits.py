@@ -153,7 +153,11 @@ async def _ask(
     except PeerError as error:
         return outcome_of(peer, error.outcome, error.message)
     except TipnetError as error:  # a wrong count or invalid points: the peer's fault, not ours
-        return outcome_of(peer, "error", f"{peer.name}'s answer is unusable: {error.message}")
+        reason = f"{peer.name}'s answer is unusable: {error.message}"
+        await asyncio.to_thread(
+            ctx.health.failure, peer.id, peer.name, peer.key_id, "error", reason
+        )
+        return outcome_of(peer, "error", reason)
     tokens = [oprf.to_token(output) for output in outputs]
     found = await asyncio.to_thread(_lookup, ctx, peer.id, kind, tokens)
     hits = [
