@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from sqlalchemy.orm import Session
 
 from tipnet import backup as service
@@ -63,7 +64,7 @@ def restore(
         )
         return
     for problem in result.problems:
-        errors.print(f"[red]restore check failed:[/red] {problem}")
+        errors.print(f"[red]restore check failed:[/red] {escape(problem)}")
     raise typer.Exit(1)
 
 
