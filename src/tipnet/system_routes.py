@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
 
 from tipnet import __version__
 from tipnet.audit import service as audit_service
@@ -48,14 +48,28 @@ class AuditStatus(BaseModel):
     head_seq: int
     head_hash: str
     problems: list[str]
+    checkpoint: str = Field(description="The head as SEQ:HASH: keep it outside this node.")
+    head_mac: str | None = None
+    unanchored: int = Field(
+        default=0, description="Events written before the chain was keyed (no MAC to check)."
+    )
+    warnings: list[str] = []
 
 
 @router.get("/audit/verify", response_model=AuditStatus)
 def verify_audit_log(
     session: SessionDep,
     _principal: Annotated[Principal, Depends(Requires(Permission.AUDIT_READ))],
+    checkpoint: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="SEQ:HASH from an earlier verify: the log must still hold that event.",
+        ),
+    ] = None,
 ) -> AuditStatus:
-    """Recompute the audit hash chain (administrators). Keep `head_hash` elsewhere: comparing
-    it later with `tipnet audit verify --expect-head` detects a truncated log."""
-    result = audit_service.verify(session=session)
-    return AuditStatus(**vars(result))
+    """Recompute the audit chain with its keyed MACs (administrators). Keep the `checkpoint`
+    it returns outside this node: passing it later (here, or to `tipnet audit verify
+    --checkpoint SEQ:HASH`) detects a log cut short or rewritten since."""
+    result = audit_service.verify(session=session, checkpoint=checkpoint)
+    return AuditStatus(**vars(result), checkpoint=result.checkpoint)
