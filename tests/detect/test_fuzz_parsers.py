@@ -170,3 +170,14 @@ def test_the_public_check_answers_200_or_422(unlimited: Node, body: Any) -> None
     assert response.status_code in (200, 422), (response.status_code, response.text)
     if response.status_code == 200:
         assert 0.0 <= response.json()["score"] <= 1.0
+
+
+def test_a_parquet_file_with_a_damaged_page_is_refused(tmp_path: Path) -> None:
+    """Found by the fuzzer: the file opened, then reading its first page raised OSError
+    ("Couldn't deserialize thrift") through detect score."""
+    content = bytearray(_parquet_bytes([{"text": "hello"}, {"text": "world"}]))
+    content[4:12] = b"\xff" * 8  # the first page header, just after the magic bytes
+    path = tmp_path / "damaged.parquet"
+    path.write_bytes(bytes(content))
+    with pytest.raises(InvalidInput, match="damaged"):
+        batch.score_file(path, tmp_path / "out.jsonl")

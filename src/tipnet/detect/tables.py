@@ -139,7 +139,10 @@ def _parquet_rows(path: Path) -> Iterator[Row]:
     except (OSError, pa.ArrowException) as error:
         raise InvalidInput(f"{path.name} is not a readable Parquet file: {error}") from None
     number = 0
-    for batch in parquet.iter_batches(batch_size=10_000):
-        for record in batch.to_pylist():
-            number += 1
-            yield number, record
+    try:  # a damaged page shows only when it is read, after the file opened fine
+        for batch in parquet.iter_batches(batch_size=10_000):
+            for record in batch.to_pylist():
+                number += 1
+                yield number, record
+    except (OSError, pa.ArrowException) as error:
+        raise InvalidInput(f"{path.name} is damaged after row {number}: {error}") from None
