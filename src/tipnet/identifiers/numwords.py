@@ -122,17 +122,24 @@ def unglue(word: str) -> str:
     """Digits of number words written without spaces ("fivefivefive"), or ""."""
     if len(word) < 6 or word[:3] not in GLUE_PREFIXES:
         return ""
-    best: list[list[str] | None] = [None] * (len(word) + 1)
-    best[0] = []
+    # Search over positions, keeping only the length of the piece that first reached each one
+    # (copying the list of pieces at every step made a long glued word quadratic).
+    reached_by = [0] * (len(word) + 1)  # 0: not reached; every piece has 3 letters or more
     for pos in range(len(word)):
-        pieces = best[pos]
-        if pieces is None:
+        if pos and not reached_by[pos]:
             continue
         for stop in range(pos + 3, min(len(word), pos + _GLUE_MAX) + 1):
-            if best[stop] is None and word[pos:stop] in GLUABLE:
-                best[stop] = [*pieces, word[pos:stop]]
-    pieces = best[-1]
-    if not pieces or len(pieces) < 2:
+            if not reached_by[stop] and word[pos:stop] in GLUABLE:
+                reached_by[stop] = stop - pos
+    if not reached_by[-1]:
+        return ""
+    pieces: list[str] = []
+    stop = len(word)
+    while stop:
+        pieces.append(word[stop - reached_by[stop] : stop])
+        stop -= reached_by[stop]
+    pieces.reverse()
+    if len(pieces) < 2:
         return ""
     out: list[str] = []
     pos = 0

@@ -6,14 +6,16 @@ import asyncio
 import json
 import uuid
 from concurrent.futures import Future
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
+from tipnet.crypto import Keyring
 from tipnet.deps import KeyringDep, PageLimit, PageOffset, Requires, SessionDep
 from tipnet.errors import InvalidInput, TipnetError, Unavailable
 from tipnet.reports import intake, service
@@ -34,6 +36,15 @@ from tipnet.reports.writer import IntakeWriter
 router = APIRouter(tags=["reports"])
 STORE_TIMEOUT_SECONDS = 60
 REPORT_SCHEMA = "#/components/schemas/ReportCreate"
+Validated = TypeVar("Validated", bound=BaseModel)
+
+
+def _batch_schema() -> dict[str, Any]:
+    """ReportBatch's JSON schema, for a body the route parses itself; the models it refers to
+    (ReportCreate...) are components of the document already."""
+    schema = ReportBatch.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
 
 
 class StatusChange(BaseModel):
@@ -70,16 +81,13 @@ async def submit_report(
     if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
         raise InvalidInput("Idempotency-Key must be 1-200 printable ASCII characters")
     # The body is parsed once and validated here rather than by a body parameter: the hot path
-    # of intake, and the raw JSON is needed anyway for the receipt's hash.
-    raw_body = _raw_json(await request.body())
-    report = _validated(raw_body)
+    # of intake, and the raw JSON is needed anyway for the receipt's hash. Parsing, validation
+    # and preparation (extraction, scoring, encryption) are CPU work on up to 1 MB: they run in
+    # the thread pool, so one large report never stalls the event loop (and every other request).
+    body = await request.body()
     submitter = intake.Submitter(principal.user_id, principal.organisation_id, principal.actor)
-    prepared = intake.prepare(
-        keyring=request.app.state.keyring,
-        submitter=submitter,
-        report=report,
-        raw_body=raw_body,
-        idempotency_key=idempotency_key,
+    prepared = await run_in_threadpool(
+        _prepare_single, body, request.app.state.keyring, submitter, idempotency_key
     )
     writer: IntakeWriter = request.app.state.intake_writer
     outcome = await _stored(writer.submit(prepared))
@@ -98,11 +106,19 @@ async def submit_report(
 @router.post(
     "/reports/batch",
     response_model=BatchReceipt,
-    responses={413: {"description": "Body too large."}},
+    responses={
+        413: {"description": "Body too large."},
+        422: {"description": "Invalid fields, each named with a message; nothing is written."},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _batch_schema()}},
+        }
+    },
 )
 async def submit_batch(
     request: Request,
-    batch: ReportBatch,
     principal: Annotated[Principal, Depends(Requires(Permission.REPORT_SUBMIT))],
     keyring: KeyringDep,
 ) -> Response:
@@ -110,15 +126,12 @@ async def submit_batch(
     needs its own `reporter.report_id`; a report already received is answered with its first
     receipt (200), a changed body under a known id with 409. The batch is validated as a whole
     first: one bad field refuses the batch with 422, and nothing is written."""
-    raw_reports = _raw_json(await request.body())["reports"]
+    body = await request.body()
     submitter = intake.Submitter(principal.user_id, principal.organisation_id, principal.actor)
+    # Up to 500 reports of CPU work: in the thread pool, off the event loop (see submit_report).
+    prepared = await run_in_threadpool(_prepare_batch, body, keyring, submitter)
     writer: IntakeWriter = request.app.state.intake_writer
-    futures = [
-        writer.submit(
-            intake.prepare(keyring=keyring, submitter=submitter, report=report, raw_body=raw)
-        )
-        for report, raw in zip(batch.reports, raw_reports, strict=True)
-    ]
+    futures = [writer.submit(item) for item in prepared]
     outcomes = [await _stored(future) for future in futures]
     results = [_item_result(index, outcome) for index, outcome in enumerate(outcomes)]
     statuses = [result.status for result in results]
@@ -228,9 +241,35 @@ def change_status(
     )
 
 
-def _validated(raw_body: Any) -> ReportCreate:
+def _prepare_single(
+    body: bytes, keyring: Keyring, submitter: intake.Submitter, idempotency_key: str | None
+) -> intake.Prepared:
+    raw_body = _raw_json(body)
+    report = _validated(ReportCreate, raw_body)
+    return intake.prepare(
+        keyring=keyring,
+        submitter=submitter,
+        report=report,
+        raw_body=raw_body,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _prepare_batch(
+    body: bytes, keyring: Keyring, submitter: intake.Submitter
+) -> list[intake.Prepared]:
+    """Every report of the batch validated before any is prepared: one bad field refuses all."""
+    raw_body = _raw_json(body)
+    batch = _validated(ReportBatch, raw_body)
+    return [
+        intake.prepare(keyring=keyring, submitter=submitter, report=report, raw_body=raw)
+        for report, raw in zip(batch.reports, raw_body["reports"], strict=True)
+    ]
+
+
+def _validated(model: type[Validated], raw_body: Any) -> Validated:
     try:
-        return ReportCreate.model_validate(raw_body)
+        return model.model_validate(raw_body)
     except ValidationError as error:
         raise RequestValidationError(
             [{**item, "loc": ("body", *item["loc"])} for item in error.errors()]
@@ -238,8 +277,8 @@ def _validated(raw_body: Any) -> ReportCreate:
 
 
 def _raw_json(body: bytes) -> Any:
-    # FastAPI has validated the body already; this second parse keeps the exact JSON values the
-    # reporter sent, which the receipt's hash must cover.
+    # Parsed by hand (not by a body parameter) to keep the exact JSON values the reporter sent,
+    # which the receipt's hash must cover.
     try:
         return json.loads(body)
     except ValueError as error:
