@@ -149,7 +149,6 @@ def settings(database_url: str) -> Settings:
     return Settings(  # type: ignore[call-arg]
         database_url=database_url,
         secret_key=new_secret_key(),
-        token_cache_seconds=0,
         _env_file=None,
     )  # type: ignore[call-arg]
 

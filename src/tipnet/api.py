@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,11 +14,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tipnet import __version__
-from tipnet.auth.service import PrincipalCache
+from tipnet import __version__, deps
 from tipnet.config import Settings
 from tipnet.crypto import Keyring
-from tipnet.db import make_engine, make_session_factory
+from tipnet.db import make_engine, make_read_session_factory, make_session_factory
 from tipnet.errors import TipnetError
 from tipnet.middleware import BodyGuard, SecurityHeaders
 from tipnet.reports.writer import IntakeWriter
@@ -24,6 +25,7 @@ from tipnet.reports.writer import IntakeWriter
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+AUTH_FAILURES_INTERVAL = 15.0  # seconds between writes of closed failed-authentication windows
 PUBLIC_PATHS = frozenset(
     {
         "/api/v1/health",
@@ -56,8 +58,15 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        counts = asyncio.create_task(_write_auth_failures(app, AUTH_FAILURES_INTERVAL))
         async with federation.background(app):
             yield
+        counts.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await counts
+        # counts of failed authentications still open would be lost with the process
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(deps.flush_auth_failures, app, everything=True)
         app.state.intake_writer.close()
         app.state.engine.dispose()
 
@@ -77,7 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.intake_writer = IntakeWriter(app.state.session_factory)
-    app.state.principal_cache = PrincipalCache(settings.token_cache_seconds)
+    app.state.read_session_factory = make_read_session_factory(engine)
     app.state.keyring = Keyring(settings.secret_key_bytes())
     _install_error_handlers(app)
     for router in (system_router, reports_router, cases_router, detect_router, link_router):
@@ -150,3 +159,14 @@ def _field_error(item: Any) -> dict[str, Any]:
         "type": item.get("type", "value_error"),
         "loc": item.get("loc", ()),
     }
+
+
+async def _write_auth_failures(app: FastAPI, interval: float) -> None:
+    """Write the counts of failed-authentication windows that closed with no failure after them,
+    so a flood's full count reaches the audit log without waiting for the next failure."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await asyncio.to_thread(deps.flush_auth_failures, app)
+        except Exception:  # the loop must outlive a database hiccup
+            log.exception("could not write counts of failed authentications to the audit log")

@@ -37,12 +37,6 @@ class Settings(BaseSettings):
         default=1_000_000, ge=1_000, description="Largest request body accepted (bytes)."
     )
     db_pool_size: int = Field(default=10, ge=1)
-    token_cache_seconds: float = Field(
-        default=5.0,
-        ge=0,
-        description="How long a checked API token is trusted before it is "
-        "looked up again; a revocation takes effect within this time (0: every request).",
-    )
     cooperation_response_hours: int = Field(
         default=48,
         ge=1,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -219,29 +218,6 @@ def parse_country(value: str | None) -> str | None:
     if len(value) != 3 or not value.isalpha():
         raise InvalidInput(f"{value!r} is not an ISO 3166 alpha-3 country code (e.g. ESP, NGA)")
     return value.upper()
-
-
-class PrincipalCache:
-    """Unused: tokens are looked up on every request (see :func:`authenticate`), so that a
-    revocation holds at once on every worker. Kept until ``api.py`` stops creating one."""
-
-    def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self._entries: dict[str, tuple[float, Principal]] = {}
-
-    def get(self, token: str) -> Principal | None:
-        entry = self._entries.get(_token_hash(token))
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, token: str, principal: Principal) -> None:
-        if self.ttl <= 0:
-            return
-        if len(self._entries) >= self.max_entries:
-            self._entries.clear()
-        self._entries[_token_hash(token)] = (time.monotonic() + self.ttl, principal)
 
 
 def _token_hash(token: str) -> str:
