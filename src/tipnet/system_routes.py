@@ -11,7 +11,7 @@ from tipnet import __version__
 from tipnet.audit import service as audit_service
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
-from tipnet.deps import Requires, SessionDep, get_principal
+from tipnet.deps import ReadSessionDep, Requires, get_principal
 
 router = APIRouter(tags=["node"])
 
@@ -58,7 +58,7 @@ class AuditStatus(BaseModel):
 
 @router.get("/audit/verify", response_model=AuditStatus)
 def verify_audit_log(
-    session: SessionDep,
+    session: ReadSessionDep,
     _principal: Annotated[Principal, Depends(Requires(Permission.AUDIT_READ))],
     checkpoint: Annotated[
         str | None,

@@ -30,7 +30,7 @@ from tipnet.cases.schemas import (
     VictimCreate,
     VictimRead,
 )
-from tipnet.deps import KeyringDep, PageLimit, PageOffset, Requires, SessionDep
+from tipnet.deps import KeyringDep, PageLimit, PageOffset, ReadSessionDep, Requires, SessionDep
 
 router = APIRouter(tags=["cases"])
 
@@ -58,7 +58,7 @@ def open_case(
 
 @router.get("/cases", response_model=list[CaseSummary])
 def list_cases(
-    session: SessionDep,
+    session: ReadSessionDep,
     keyring: KeyringDep,
     _principal: Annotated[Principal, Depends(Requires(Permission.CASE_READ))],
     status_filter: Annotated[CaseStatus | None, Query(alias="status")] = None,

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
-from tipnet.deps import KeyringDep, PageLimit, PageOffset, Requires, SessionDep
+from tipnet.deps import KeyringDep, PageLimit, PageOffset, ReadSessionDep, Requires, SessionDep
 from tipnet.interop import exports
 from tipnet.link import service
 from tipnet.link.schemas import (
@@ -37,7 +37,7 @@ MEDIA_TYPES = {
 
 @router.get("/networks", response_model=list[NetworkSummary])
 def list_networks(
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: Reader,
     limit: PageLimit = 100,
     offset: PageOffset = 0,
@@ -119,14 +119,14 @@ def attach_network(
 
 @router.get("/cases/{case_id}/networks", response_model=list[NetworkSummary])
 def case_networks(
-    case_id: uuid.UUID, session: SessionDep, principal: Reader
+    case_id: uuid.UUID, session: ReadSessionDep, principal: Reader
 ) -> list[NetworkSummary]:
     return service.case_networks(session=session, case_id=case_id)
 
 
 @router.get("/link/overrides", response_model=list[OverrideRead])
 def list_overrides(
-    session: SessionDep, keyring: KeyringDep, principal: Writer
+    session: ReadSessionDep, keyring: KeyringDep, principal: Writer
 ) -> list[OverrideRead]:
     """Signals an investigator has decided about (always drop, or keep despite looking like a
     hub)."""
