@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tipnet.audit.service import Actor
 from tipnet.crypto import DecryptionFailed, Keyring
-from tipnet.db import transaction
+from tipnet.db import make_read_session_factory, transaction
 from tipnet.link import service
 from tipnet.link.engine import LinkConfig, LinkResult, link
 from tipnet.link.graph import Overrides
@@ -82,10 +82,11 @@ def link_into_node(
 ) -> NodeRun:
     """Link ``source`` (a scenario directory or item file), or the node's reports when it is
     ``None``, and store the networks. The reading and the storing are separate transactions:
-    the linking in between may take minutes and holds no database lock."""
+    the linking in between may take minutes and holds no database lock. The reading writes
+    nothing, so on SQLite it does not take the write lock that intake needs."""
     config = config or LinkConfig()
     skips = Skips()
-    with transaction(session_factory) as session:
+    with transaction(make_read_session_factory(session_factory.kw["bind"])) as session:
         previous = service.previous_assignment(session=session)
         keep, drop = service.overrides_for_run(session=session, keyring=keyring)
         items: list[Item] = []
