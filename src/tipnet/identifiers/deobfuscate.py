@@ -56,7 +56,7 @@ _DATE = re.compile(
     rf"|{_DAY}/{_DAY}/\d\d)(?![.\-/]?[^\W_]|[\ufe0f\u20e3])"
 )
 _LETTER = re.compile(r"[^\W\d_]")
-_EXTENSION = re.compile(r"(?<=[\d)\s])\s*(?:ext\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
+_EXTENSION = re.compile(r"(?:ext\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
 _LEET = str.maketrans("OoIlSBZ", "0011582")
 _LEET_CHARS = frozenset("OoIlSBZ")
 _LEET_NEXT_TO_DIGIT = frozenset("OoIl")  # the rest need digits on both sides
@@ -151,7 +151,7 @@ def normalize_obfuscated_phone(
     they are read as number words or look-alike digits instead. An extension ("ext. 12") is
     dropped, as E.164 has none.
     """
-    text = _EXTENSION.sub("", raw) or raw
+    text = _without_extension(raw) or raw
     digits, techniques = _read_field(text)
     # Plainly written: let phonenumbers read the formatting itself.
     plain = not techniques and not _LETTER.search(text)
@@ -163,6 +163,24 @@ def normalize_obfuscated_phone(
         message = f"{quoted(raw)} was read as {text if plain else digits!r}, but {err.message}"
         raise SelectorRejected(SelectorKind.PHONE, raw, message) from err
     return replace(sel, raw=raw, detail={**sel.detail, **_obfuscation_detail(techniques)})
+
+
+def _without_extension(raw: str) -> str:
+    r"""``raw`` without a trailing extension ("ext. 12", "x12", "#12") and the spaces before it,
+    if it follows a digit, a ")" or a space.
+
+    The same as ``re.sub(r"(?<=[\d)\s])\s*(?:ext...)\s*\d{1,6}\s*$", "", raw)``, but linear:
+    that pattern ran its leading ``\s*`` from every position of a long run of spaces.
+    """
+    tail = _EXTENSION.search(raw)  # at most one position can start the tail
+    if tail is None:
+        return raw
+    start = spaces = tail.start()
+    while spaces and raw[spaces - 1].isspace():
+        spaces -= 1
+    if spaces and (raw[spaces - 1].isdecimal() or raw[spaces - 1] == ")"):
+        return raw[:spaces]
+    return raw[: spaces + 1] if spaces < start else raw
 
 
 def _obfuscation_detail(techniques: Sequence[str]) -> dict[str, str]:

@@ -29,6 +29,7 @@ from Crypto.Hash import keccak
 from tipnet.identifiers.selectors import Found, Selector, SelectorKind, SelectorRejected, quoted
 
 CHAINS = ("btc", "eth", "ltc", "trx", "xmr")
+MAX_ADDRESS_LENGTH = 106  # an integrated Monero address; bech32 allows 90, base58check 35
 _ALIASES = {
     "bitcoin": "btc", "xbt": "btc", "ethereum": "eth", "ether": "eth", "erc20": "eth",
     "litecoin": "ltc", "tron": "trx", "trc20": "trx", "monero": "xmr",
@@ -84,6 +85,8 @@ def normalize_wallet(raw: str, chain: str | None = None, *, source: str = "") ->
             message = f"unknown chain for {quoted(raw)}; use one of {known} (or omit it to detect)"
             raise SelectorRejected(SelectorKind.WALLET, raw, message)
     try:
+        if len(text) > MAX_ADDRESS_LENGTH:  # before decoding: base58 decoding is quadratic
+            raise _Invalid(f"it is {len(text)} characters long; no address has more than 106")
         found_chain, address, detail = _validate(text, chain)
     except _Invalid as err:
         target = f"{chain} " if chain else ""
