@@ -6,11 +6,12 @@ import base64
 import os
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tipnet.auth import service
 from tipnet.auth.permissions import OrganisationKind, Role
-from tipnet.cli.common import cli_actor, console, context, friendly_errors
+from tipnet.cli.common import cli_actor, console, context, friendly_errors, print_raw, say
 
 app = typer.Typer(
     help="Administer the node: keys, organisations, users, API tokens.", no_args_is_help=True
@@ -21,7 +22,7 @@ app = typer.Typer(
 def gen_key() -> None:
     """Print a new random TIPNET_SECRET_KEY line for .env. Keep it safe: without it the
     encrypted personal data cannot be read."""
-    console.print(f"TIPNET_SECRET_KEY={base64.b64encode(os.urandom(32)).decode()}", highlight=False)
+    print_raw(f"TIPNET_SECRET_KEY={base64.b64encode(os.urandom(32)).decode()}")
 
 
 @app.command("create-org")
@@ -41,7 +42,7 @@ def create_org(
             kind=kind,
             country=service.parse_country(country),
         )
-        console.print(f"organisation {organisation.id} {name!r} created")
+        say(f"organisation {organisation.id} {name!r} created")
 
 
 @app.command("create-user")
@@ -57,7 +58,7 @@ def create_user(
         user = service.create_user(
             session=session, actor=cli_actor(), organisation_name=org, username=username, role=role
         )
-        console.print(f"user {user.id} {username!r} ({role.value}) created")
+        say(f"user {user.id} {username!r} ({role.value}) created")
 
 
 @app.command("create-token")
@@ -72,8 +73,8 @@ def create_token(
         issued = service.issue_token(
             session=session, actor=cli_actor(), username=username, name=name
         )
-    console.print(f"token {issued.token_id} for {username!r} (shown once):")
-    console.print(issued.token, highlight=False)
+    say(f"token {issued.token_id} for {username!r} (shown once):")
+    print_raw(issued.token)
 
 
 @app.command("revoke-token")
@@ -96,7 +97,7 @@ def deactivate_user(username: str) -> None:
     ctx = context()
     with ctx.transaction() as session:
         service.deactivate_user(session=session, actor=cli_actor(), username=username)
-    console.print(f"user {username!r} deactivated")
+    say(f"user {username!r} deactivated")
 
 
 @app.command("tokens")
@@ -109,8 +110,8 @@ def tokens() -> None:
         for token, user in service.list_tokens(session=session):
             table.add_row(
                 str(token.id),
-                user.username,
-                token.name,
+                escape(user.username),
+                escape(token.name),
                 token.prefix + "…",
                 f"{token.created_at:%Y-%m-%d %H:%M}",
                 f"{token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "",

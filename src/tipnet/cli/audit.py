@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import typer
+from rich.markup import escape
 from sqlalchemy.orm import Session
 
 from tipnet.audit import checkpoints, service
@@ -54,7 +55,7 @@ def verify(
         result = service.verify(session=session, checkpoint=checkpoint or expect_head)
         signed = _signed_checkpoints(ctx, session)
     for warning in result.warnings:
-        errors.print(f"[yellow]warning:[/yellow] {warning}")
+        errors.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
     problems = result.problems + (signed.problems if signed else [])
     if not problems:
         console.print(
@@ -68,7 +69,7 @@ def verify(
         )
         return
     for problem in problems:
-        errors.print(f"[red]broken:[/red] {problem}", soft_wrap=True)
+        errors.print(f"[red]broken:[/red] {escape(problem)}", soft_wrap=True)
     errors.print(f"{len(problems)} problem(s) in {result.events_checked} events")
     raise typer.Exit(1)
 
