@@ -196,3 +196,13 @@ def test_unreadable_images_are_refused(tmp_path: Path) -> None:
         image_pdq(junk)
     with pytest.raises(InvalidInput, match="pixels"):
         pdq_of_pixels(np.zeros((4, 4), dtype=np.uint8))
+
+
+def test_metadata_that_could_start_a_formula_is_escaped_on_disk_and_read_back_as_sent() -> None:
+    hashes = np.arange(64, dtype=np.uint8).reshape(2, 32)
+    metadata = [{"source": '=HYPERLINK("http://x")'}, {"source": "@SUM(1)"}]
+    buffer = io.StringIO()
+    write_hash_list(buffer, hashes, metadata=metadata)
+    written = buffer.getvalue()
+    assert "'=HYPERLINK" in written and "'@SUM" in written
+    assert read_hash_list(io.StringIO(written)).metadata == metadata

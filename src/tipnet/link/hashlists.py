@@ -38,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tipnet.errors import InvalidInput
+from tipnet.interop import csvsafe
 
 HASH_BYTES = 32  # PDQ: 256 bits
 MIN_QUALITY = 50  # DESIGN.md: ignore hashes of quality < 50
@@ -258,7 +259,10 @@ class _Builder:
         self.pending.append(text)
         self.qualities.append(quality)
         self.metadata.append(
-            {name: row[i] for name, i in zip(self.metadata_names, columns.metadata_at, strict=True)}
+            {
+                name: csvsafe.unescape(row[i])
+                for name, i in zip(self.metadata_names, columns.metadata_at, strict=True)
+            }
         )
         if len(self.pending) >= _BLOCK:
             self.flush()
@@ -307,7 +311,9 @@ def _write(
     metadata: Sequence[dict[str, str]] | None,
     names: list[str],
 ) -> int:
-    writer = csv.writer(handle, lineterminator="\n")
+    # minimal quoting keeps the ThreatExchange layout; metadata that could start a formula is
+    # escaped (and unescaped on reading, so a list round-trips)
+    writer = csvsafe.writer(handle, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([HASH_COLUMNS[0], *([QUALITY_COLUMN] if qualities is not None else []), *names])
     writer.writerows(_rows(texts, qualities, metadata, names))
     return len(texts)

@@ -3,7 +3,6 @@ questions, and no answer key: grading regenerates the truth from ``exercise.json
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import shutil
@@ -13,6 +12,7 @@ from typing import Any
 
 from tipnet import validation
 from tipnet.errors import InvalidInput
+from tipnet.interop import csvsafe
 from tipnet.simulate.generate import generate
 from tipnet.simulate.lexicon import LANGUAGES
 from tipnet.simulate.output import read_records
@@ -198,7 +198,7 @@ def _items_csv(scenario: Path) -> None:
         "image_pdq",
     )
     with (scenario / "items.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csvsafe.writer(handle)  # trainees open it in spreadsheets
         writer.writerow(columns)
         for name in ("ads", "job_offers", "profiles", "messages"):
             for record in read_records(scenario / f"{name}.jsonl"):
