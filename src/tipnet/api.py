@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tipnet import __version__, deps
@@ -110,6 +111,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": error.message}, status_code=error.status_code, headers=headers
         )
+
+    @app.exception_handler(StatementError)
+    async def _statement_error(request: Request, error: StatementError) -> JSONResponse:
+        # A column type refused a value (UtcDateTime: a time outside the years 1-9999 in UTC):
+        # SQLAlchemy wraps the typed error; answer it as that error. Anything else is a 500.
+        if isinstance(error.orig, TipnetError):
+            return await _tipnet_error(request, error.orig)
+        raise error
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -24,6 +24,7 @@ from sqlalchemy.types import TypeDecorator
 
 from tipnet.audit.keys import bind_key as bind_audit_key
 from tipnet.config import Settings
+from tipnet.errors import InvalidInput
 
 READ_ONLY = "tipnet_read_only"  # execution option of the engines behind read sessions
 
@@ -51,7 +52,12 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UtcDateTime column")
-        return value.astimezone(dt.UTC)
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError as error:  # e.g. 0001-01-01T00:00+14:00 is before year 1 in UTC
+            raise InvalidInput(
+                f"the time {value.isoformat()} is outside the years 1 to 9999 in UTC"
+            ) from error
 
     def process_result_value(
         self, value: dt.datetime | None, dialect: Dialect
