@@ -30,7 +30,8 @@ UNAUDITED_READS = [
     ("/api/v1/cases", "police"),
     ("/api/v1/link/overrides", "police"),
     ("/api/v1/audit/verify", "admin"),
-    # To add once its route takes ReadSessionDep (reports/routes.py): ("/api/v1/triage", "police")
+    ("/api/v1/triage", "police"),
+    ("/api/v1/reports", "police"),
 ]
 
 

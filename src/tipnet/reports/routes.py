@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from tipnet.auth.permissions import Permission
 from tipnet.auth.service import Principal
 from tipnet.crypto import Keyring
-from tipnet.deps import KeyringDep, PageLimit, PageOffset, Requires, SessionDep
+from tipnet.deps import KeyringDep, PageLimit, PageOffset, ReadSessionDep, Requires, SessionDep
 from tipnet.errors import InvalidInput, TipnetError, Unavailable
 from tipnet.reports import intake, service
 from tipnet.reports.schemas import (
@@ -164,7 +164,7 @@ def _item_result(index: int, outcome: Receipt | TipnetError) -> BatchItemResult:
 @router.get("/reports/{report_id}/receipt", response_model=Receipt)
 def get_receipt(
     report_id: uuid.UUID,
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: Annotated[Principal, Depends(Requires(Permission.RECEIPT_READ_OWN))],
 ) -> Receipt:
     """The receipt of one of your organisation's reports."""
@@ -175,7 +175,7 @@ def get_receipt(
 
 @router.get("/reports", response_model=list[ReportSummary])
 def list_reports(
-    session: SessionDep,
+    session: ReadSessionDep,
     _principal: Annotated[Principal, Depends(Requires(Permission.REPORT_READ))],
     status_filter: Annotated[str | None, Query(alias="status")] = None,
     limit: PageLimit = 50,
@@ -202,7 +202,7 @@ def search_reports(
 
 @router.get("/triage", response_model=list[ReportSummary])
 def triage_queue(
-    session: SessionDep,
+    session: ReadSessionDep,
     _principal: Annotated[Principal, Depends(Requires(Permission.TRIAGE_READ))],
     limit: PageLimit = 50,
     offset: PageOffset = 0,
@@ -229,11 +229,14 @@ def change_status(
     report_id: uuid.UUID,
     change: StatusChange,
     session: SessionDep,
+    keyring: KeyringDep,
     principal: Annotated[Principal, Depends(Requires(Permission.CASE_WRITE))],
 ) -> ReportSummary:
-    """Move a report out of (or back into) the triage queue."""
+    """Move a report out of (or back into) the triage queue; the reason is kept encrypted in
+    the report's status history."""
     return service.set_status(
         session=session,
+        keyring=keyring,
         report_id=report_id,
         status=change.status,
         reason=change.reason,

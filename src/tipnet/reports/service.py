@@ -209,28 +209,20 @@ def set_status(
     status: str,
     reason: str | None,
     actor: Actor,
-    keyring: Keyring | None = None,
+    keyring: Keyring,
 ) -> ReportSummary:
     """Move a report; the reason is kept encrypted in its status history, and the audit log
-    notes only its length and keyed digest.
-
-    ``keyring`` is optional only while a caller (the report route) does not pass it yet: without
-    it a reason cannot be stored encrypted, so the change is refused rather than the reason
-    being written in clear or silently dropped."""
+    notes only its length and keyed digest."""
     report = session.get(Report, report_id)
     if report is None:
         raise NotFound(f"no report {report_id}")
-    if keyring is None and reason is not None:
-        raise TipnetError("this node cannot store a status reason without its key; send none")
     previous, report.status = report.status, _checked_status(status)
     session.add(
         ReportStatusChange(
             report_id=report_id,
             from_status=previous,
             to_status=report.status,
-            reason_enc=None
-            if keyring is None
-            else keyring.encrypt_optional(reason, context=STATUS_REASON_CONTEXT),
+            reason_enc=keyring.encrypt_optional(reason, context=STATUS_REASON_CONTEXT),
             changed_by=actor.name,
         )
     )
