@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -48,6 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     from tipnet.cases.routes import router as cases_router
     from tipnet.detect.routes import router as detect_router
+    from tipnet.federation import routes as federation_routes
     from tipnet.federation import runtime as federation
     from tipnet.federation.api_routes import router as federation_api_router
     from tipnet.link.routes import router as link_router
@@ -101,7 +103,30 @@ def create_app(settings: Settings) -> FastAPI:
     # every answer (413s, signed federation answers, 500s) gets the headers
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    _document_self_parsed_bodies(app, federation_routes.SELF_PARSED_BODIES)
     return app
+
+
+def _document_self_parsed_bodies(app: FastAPI, models: list[type[BaseModel]]) -> None:
+    """Routes that parse their body themselves (signed federation messages: the signature is
+    checked over the raw bytes first) name their models by reference; put those models, and the
+    models they use, among the document's components so that every reference resolves."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        for model in models:
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in schema.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components.setdefault(model.__name__, schema)
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -41,8 +41,13 @@ router = APIRouter(
 T = TypeVar("T")
 
 
+SELF_PARSED_BODIES: list[type[BaseModel]] = []
+"""Models of bodies the routes parse themselves: the app adds them to the OpenAPI components."""
+
+
 def _body(model: type[BaseModel]) -> dict[str, Any]:
     """OpenAPI of a body the route parses itself (after the signature check)."""
+    SELF_PARSED_BODIES.append(model)
     schema = {"$ref": f"#/components/schemas/{model.__name__}"}
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
