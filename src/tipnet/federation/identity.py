@@ -173,7 +173,7 @@ def parse_descriptor(text: str | bytes) -> PeerDescriptor:
     signed = {name: value for name, value in fields.items() if name != "signature"}
     try:
         Ed25519PublicKey.from_public_bytes(public_key_bytes).verify(
-            signature, rfc8785.dumps(signed)
+            signature, _canonical_json(signed, "descriptor")
         )
     except InvalidSignature as error:
         raise InvalidInput(
@@ -221,6 +221,15 @@ def rotation_statement(previous: NodeIdentity, new: NodeIdentity) -> str:
     return json.dumps(fields | {"signature": _b64(signature)}, indent=2)
 
 
+def _canonical_json(fields: dict[str, Any], what: str) -> bytes:
+    """RFC 8785 bytes of fields received from outside; text it cannot encode (a lone UTF-16
+    surrogate, say) is a refusal, not a crash."""
+    try:
+        return rfc8785.dumps(fields)
+    except ValueError as error:  # CanonicalizationError, UnicodeEncodeError
+        raise InvalidInput(f"the {what} holds text that is not valid Unicode: refused") from error
+
+
 def parse_rotation_statement(text: str | bytes) -> RotationStatement:
     """Check a rotation statement's form and both signatures. Whether its previous key is the
     one registered for that peer is for the caller to check: only then does it vouch."""
@@ -245,7 +254,9 @@ def parse_rotation_statement(text: str | bytes) -> RotationStatement:
         raise InvalidInput("the statement's previous_node_id is not derived from its key")
     signed = {name: value for name, value in fields.items() if name != "signature"}
     try:
-        Ed25519PublicKey.from_public_bytes(previous_key).verify(signature, rfc8785.dumps(signed))
+        Ed25519PublicKey.from_public_bytes(previous_key).verify(
+            signature, _canonical_json(signed, "rotation statement")
+        )
     except InvalidSignature as error:
         raise InvalidInput(
             "the rotation statement is not signed by the previous key: refused"
