@@ -191,10 +191,10 @@ def test_extraction_is_fast() -> None:
     """A loose guard (the real figure is ~0.6 ms on a 1 KB report); catches accidental O(n^2)."""
     text = (REPORT_TEXT * 3)[:1024]
     extract_selectors(texts={"t": text}, region_hints=["ESP", "FRA"], platform="instagram")
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other work on a busy machine does not count
     for _ in range(50):
         extract_selectors(texts={"t": text}, region_hints=["ESP", "FRA"], platform="instagram")
-    assert (time.perf_counter() - started) / 50 < 0.01
+    assert (time.process_time() - started) / 50 < 0.01
 
 
 def test_extraction_uses_no_network(monkeypatch: pytest.MonkeyPatch) -> None:

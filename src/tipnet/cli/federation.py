@@ -163,7 +163,9 @@ def list_command(
     if as_json:
         print_json([peer.model_dump(mode="json") for peer in found])
         return
-    table = Table("id", "node id", "country", "name", "url", "kinds", "rate/h", "images", "state")
+    table = Table(
+        "id", "node id", "country", "name", "url", "kinds", "rate/h", "images", "state", "health"
+    )
     for peer in found:
         table.add_row(  # names and URLs come from the peers' descriptors: text, not markup
             str(peer.id),
@@ -175,6 +177,7 @@ def list_command(
             str(peer.rate_limit),
             "yes" if peer.image_lists else "no",
             "active" if peer.active else "removed",
+            escape(peer.health.summary),  # names a peer's failure: text, not markup
         )
     console.print(table)
 
