@@ -10,8 +10,10 @@ import binascii
 import ipaddress
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from tipnet.crypto import Keyring
 
 DEFAULT_DATABASE_URL = "sqlite:///./tipnet.db"
 
@@ -30,6 +32,14 @@ class Settings(BaseSettings):
         description=(
             "Base64 of 32 random bytes. Encrypts personal fields at rest (AES-GCM) and keys the "
             "blind indexes. Create one with `tipnet admin gen-key`."
+        ),
+    )
+    previous_secret_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "During a key rotation only: the key being retired, so that values not yet "
+            "re-encrypted stay readable and blind-index lookups find rows not yet rebuilt. "
+            "Remove it once `tipnet admin rotate-key` has finished."
         ),
     )
     node_name: str = Field(default="tipnet-node", description="Name of this node.")
@@ -80,22 +90,13 @@ class Settings(BaseSettings):
                 ) from None
         return value
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "previous_secret_key")
     @classmethod
-    def _secret_key_is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None:
-            return None
-        try:
-            raw = base64.b64decode(value.get_secret_value(), validate=True)
-        except binascii.Error as error:
-            raise ValueError(
-                "TIPNET_SECRET_KEY is not valid base64; create one with `tipnet admin gen-key`"
-            ) from error
-        if len(raw) != 32:
-            raise ValueError(
-                f"TIPNET_SECRET_KEY must decode to 32 bytes, not {len(raw)}; "
-                "create one with `tipnet admin gen-key`"
-            )
+    def _secret_key_is_32_bytes(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if value is not None:
+            decode_key(value.get_secret_value(), f"TIPNET_{(info.field_name or '').upper()}")
         return value
 
     def secret_key_bytes(self) -> bytes:
@@ -108,6 +109,39 @@ class Settings(BaseSettings):
                 "Run `tipnet admin gen-key` and put the line it prints in .env or the environment."
             )
         return base64.b64decode(self.secret_key.get_secret_value())
+
+    def previous_secret_key_bytes(self) -> bytes | None:
+        if self.previous_secret_key is None:
+            return None
+        return base64.b64decode(self.previous_secret_key.get_secret_value())
+
+    def keyring(self) -> Keyring:
+        """The node's Keyring: the current key and, during a rotation, the previous one."""
+        from tipnet.errors import ConfigurationError
+
+        try:
+            return Keyring(self.secret_key_bytes(), previous=self.previous_secret_key_bytes())
+        except ValueError as error:
+            raise ConfigurationError(
+                "TIPNET_PREVIOUS_SECRET_KEY is the same key as TIPNET_SECRET_KEY: during a "
+                "rotation it holds the old key, TIPNET_SECRET_KEY the new one"
+            ) from error
+
+
+def decode_key(text: str, name: str) -> bytes:
+    """A master key from its base64 text; ValueError naming ``name`` if it is not one."""
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except binascii.Error as error:
+        raise ValueError(
+            f"{name} is not valid base64; create one with `tipnet admin gen-key`"
+        ) from error
+    if len(raw) != 32:
+        raise ValueError(
+            f"{name} must decode to 32 bytes, not {len(raw)}; "
+            "create one with `tipnet admin gen-key`"
+        )
+    return raw
 
 
 def load_settings(**overrides: object) -> Settings:

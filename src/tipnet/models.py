@@ -8,6 +8,7 @@ from tipnet.cases import models as case_models
 from tipnet.db import Base
 from tipnet.federation import models as federation_models
 from tipnet.identifiers import models as identifier_models
+from tipnet.keyrotation import models as key_rotation_models
 from tipnet.link import models as link_models
 from tipnet.reports import models as report_models
 
@@ -19,6 +20,7 @@ __all__ = [
     "case_models",
     "federation_models",
     "identifier_models",
+    "key_rotation_models",
     "link_models",
     "metadata",
     "report_models",

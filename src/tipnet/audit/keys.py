@@ -10,6 +10,10 @@ not only the database.
 database engine when the engine is made (:func:`tipnet.db.make_engine` calls :func:`bind_key`).
 A session whose engine has no key bound cannot write to the log at all (:class:`AuditKeyMissing`):
 an unkeyed row written by mistake would look exactly like a forged one.
+
+When the master key is rotated, earlier rows keep MACs under the retired key (the log is
+append-only): ``tipnet admin rotate-key`` appends an ``audit.key_rotated`` event, MACed under the
+new key, whose hash chains to every earlier row (see :func:`tipnet.audit.service.verify`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from tipnet.crypto import _derive
+from tipnet.crypto import _derive, key_id
 
 AUDIT_KEY_CONTEXT = b"tipnet audit chain v1"
 MAC_LABEL = b"tipnet audit event v1\x00"
@@ -36,14 +40,15 @@ class AuditKeyMissing(RuntimeError):
 class AuditKey:
     """HMAC-SHA256 over an event's ``seq:hash``; the hash already covers content and chain."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, *, key_id: str | None = None) -> None:
         if len(key) != 32:
             raise ValueError("the audit key must be 32 bytes")
         self._key = key
+        self.key_id = key_id  # of the master key it comes from, as ciphertexts name it
 
     @classmethod
     def from_master(cls, master_key: bytes) -> AuditKey:
-        return cls(_derive(master_key, AUDIT_KEY_CONTEXT))
+        return cls(_derive(master_key, AUDIT_KEY_CONTEXT), key_id=key_id(master_key))
 
     def mac(self, seq: int, event_hash: str) -> str:
         message = MAC_LABEL + f"{seq}:{event_hash}".encode("ascii")

@@ -43,6 +43,7 @@ HASHED_COLUMNS = (
     "details",
 )
 HEAD_ROW_ID = 1
+ROTATED_ACTION = "audit.key_rotated"  # appended by `tipnet admin rotate-key`
 MAX_LISTED = 10  # bad MACs named one by one; more are counted
 _CHECKPOINT = re.compile(r"(?:(\d{1,19}):)?([0-9a-f]{64})")
 
@@ -87,6 +88,7 @@ class VerifyResult:
     problems: list[str]
     head_mac: str | None = None
     unanchored: int = 0  # events written before the chain was keyed: no MAC to check
+    retired_key: int = 0  # MACs under a key retired by a rotation anchored later in the log
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -118,11 +120,12 @@ def record(
     record_many(session=session, events=[Event(actor, action, object_type, object_id, details)])
 
 
-def record_many(*, session: Session, events: Sequence[Event]) -> None:
-    """Append events in order under one lock of the chain head."""
+def record_many(*, session: Session, events: Sequence[Event], key: AuditKey | None = None) -> None:
+    """Append events in order under one lock of the chain head. ``key`` defaults to the
+    engine's (a key rotation anchors the log with the new key before the node has it)."""
     if not events:
         return
-    key = key_for(session)  # before the lock: no key, no row (AuditKeyMissing)
+    key = key or key_for(session)  # before the lock: no key, no row (AuditKeyMissing)
     head = _locked_head(session)
     at = utcnow()
     rows: list[dict[str, Any]] = []
@@ -159,7 +162,8 @@ def verify(
     (an event kept from an earlier verify: the log may have grown since, not shrunk or changed).
     ``expect_head`` is the older name of ``checkpoint``. ``key`` defaults to the engine's."""
     wanted = _as_checkpoint(checkpoint if checkpoint is not None else expect_head)
-    scan = _Scan(key or key_for(session), wanted)
+    key = key or key_for(session)
+    scan = _Scan(key, wanted, _rotations(session, key))
     for event in _events_in_order(session, batch):
         scan.check(event)
     head = session.get(AuditHead, HEAD_ROW_ID)
@@ -175,6 +179,7 @@ def verify(
         problems=problems,
         head_mac=head_mac,
         unanchored=scan.unanchored,
+        retired_key=scan.retired,
         warnings=scan.warnings(),
     )
 
@@ -191,9 +196,11 @@ def chain_hash(row: Mapping[str, Any]) -> str:
 class _Scan:
     """What one pass over the events in order has found so far."""
 
-    def __init__(self, key: AuditKey, wanted: Checkpoint | None) -> None:
+    def __init__(self, key: AuditKey, wanted: Checkpoint | None, rotations: _Rotations) -> None:
         self.key = key
         self.wanted = wanted
+        self.rotations = rotations
+        self.retired = 0
         # The empty log's head ("0:000..0", from a verify before the first event) is in every log.
         self.found_checkpoint = (
             wanted is not None and wanted.seq in (0, None) and wanted.hash == GENESIS_HASH
@@ -223,7 +230,12 @@ class _Scan:
                 self.unanchored += 1
             return
         self.keyed += 1
-        if not self.key.checks(event.seq, event.hash, event.mac):
+        if self.key.checks(event.seq, event.hash, event.mac):
+            return
+        if event.seq < self.rotations.anchor:
+            # under the retired key: covered by the chain up to the anchor, MACed with ours
+            self.retired += 1
+        else:
             self.bad_macs.append(event.seq)
 
     def _check_checkpoint(self, event: AuditEvent) -> None:
@@ -242,7 +254,9 @@ class _Scan:
 
     def problems(self) -> list[str]:
         problems = list(self.found)
-        if self.bad_macs and len(self.bad_macs) == self.keyed:
+        if self.bad_macs and self.rotations.elsewhere:
+            problems.append(self.rotations.elsewhere)
+        if self.bad_macs and len(self.bad_macs) == self.keyed - self.retired:
             problems.append(
                 f"no event's MAC matches ({self.keyed} keyed events): TIPNET_SECRET_KEY is not "
                 "the key this log was written with, or the log was rewritten without it"
@@ -259,13 +273,51 @@ class _Scan:
         return problems
 
     def warnings(self) -> list[str]:
+        warnings = []
+        if self.retired:
+            warnings.append(
+                f"{self.retired} event(s) carry MACs under a retired key: they are covered by the "
+                f"hash chain up to the key rotation at event {self.rotations.anchor}, whose MAC "
+                "is under the current key"
+            )
         if not self.unanchored:
-            return []
-        return [
+            return warnings
+        return warnings + [
             f"{self.unanchored} event(s) from before the chain was keyed have no MAC: they "
             "are covered by the hashes of later keyed events, but a log with no keyed event "
             "after them could have been rewritten; check against a checkpoint kept elsewhere"
         ]
+
+
+@dataclass(frozen=True)
+class _Rotations:
+    """Where the log was re-anchored under the current key (``anchor``: the seq of the latest
+    rotation event whose MAC is ours, 0 if none), and, if the log was rotated to a key other
+    than the one verifying (or a rotation event to this key was rewritten), what to say."""
+
+    anchor: int
+    elsewhere: str | None
+
+
+def _rotations(session: Session, key: AuditKey) -> _Rotations:
+    anchor, elsewhere = 0, None
+    query = select(AuditEvent.seq, AuditEvent.hash, AuditEvent.mac, AuditEvent.object_id)
+    for seq, event_hash, mac, to_key in session.execute(
+        query.where(AuditEvent.action == ROTATED_ACTION).order_by(AuditEvent.seq)
+    ):
+        if mac is not None and key.checks(seq, event_hash, mac):
+            anchor, elsewhere = seq, None
+        elif key.key_id is not None and to_key == key.key_id:
+            elsewhere = (
+                f"event {seq} records the rotation to this very key {to_key} but its MAC does "
+                "not match: it, or an event before it, was rewritten"
+            )
+        elif key.key_id is not None:
+            elsewhere = (
+                f"the node's key was rotated to key {to_key} at event {seq}, and this check ran "
+                f"with key {key.key_id}: set TIPNET_SECRET_KEY to the new key"
+            )
+    return _Rotations(anchor, elsewhere)
 
 
 def _head_problems(scan: _Scan, seq: int, head_hash: str, mac: str | None) -> list[str]:

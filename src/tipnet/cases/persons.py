@@ -23,9 +23,9 @@ NAME_INDEX_CONTEXT = "case.person.name"
 def find(*, session: Session, keyring: Keyring, name: str) -> list[PersonHit]:
     """Victims and perpetrators recorded under exactly this full name (case and spacing
     folded), found by blind index."""
-    index = keyring.blind_index(name, context=NAME_INDEX_CONTEXT)
+    indexes = keyring.blind_indexes(name, context=NAME_INDEX_CONTEXT)  # both keys mid-rotation
     query = select(CasePerson.case_id, CasePerson.id, CasePerson.role, Case.status).join(Case)
-    rows = session.execute(query.where(CasePerson.name_index == index).order_by(CasePerson.id))
+    rows = session.execute(query.where(CasePerson.name_index.in_(indexes)).order_by(CasePerson.id))
     return [
         PersonHit(case_id=case_id, person_id=person_id, role=role, case_status=status)
         for case_id, person_id, role, status in rows

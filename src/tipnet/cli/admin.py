@@ -12,6 +12,7 @@ from rich.table import Table
 from tipnet.auth import service
 from tipnet.auth.permissions import OrganisationKind, Role
 from tipnet.cli.common import cli_actor, console, context, friendly_errors, print_raw, say
+from tipnet.cli.key_rotation import key_status, rotate_key
 
 app = typer.Typer(
     help="Administer the node: keys, organisations, users, API tokens.", no_args_is_help=True
@@ -23,6 +24,10 @@ def gen_key() -> None:
     """Print a new random TIPNET_SECRET_KEY line for .env. Keep it safe: without it the
     encrypted personal data cannot be read."""
     print_raw(f"TIPNET_SECRET_KEY={base64.b64encode(os.urandom(32)).decode()}")
+
+
+app.command("rotate-key")(rotate_key)
+app.command("key-status")(key_status)
 
 
 @app.command("create-org")

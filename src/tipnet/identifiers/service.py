@@ -84,6 +84,11 @@ def index_value(keyring: Keyring, kind: str, value: str) -> str:
     return keyring.blind_index(value, context=f"selector.{kind}")
 
 
+def index_values(keyring: Keyring, kind: str, value: str) -> list[str]:
+    """What to look up: the index under the current key and, mid-rotation, the previous one."""
+    return keyring.blind_indexes(value, context=f"selector.{kind}")
+
+
 def normalise_one(
     *, kind: str, value: str, country: str | None, platform: str | None
 ) -> list[Selector]:
@@ -128,7 +133,9 @@ def reports_with_selector(
     """Reports that carry exactly this (already normalised) selector."""
     found = session.scalars(
         select(Identifier.report_id)
-        .where(Identifier.kind == kind, Identifier.value_index == index_value(keyring, kind, value))
+        .where(
+            Identifier.kind == kind, Identifier.value_index.in_(index_values(keyring, kind, value))
+        )
         .distinct()
     )
     return list(found.all())

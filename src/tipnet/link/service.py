@@ -23,7 +23,7 @@ from tipnet.cases.models import Case
 from tipnet.crypto import Keyring
 from tipnet.db import utcnow
 from tipnet.errors import Conflict, InvalidInput, NotFound
-from tipnet.identifiers.service import index_value
+from tipnet.identifiers.service import index_value, index_values
 from tipnet.interop.graph import Entity, GraphExport, Link, NetworkRecord
 from tipnet.link.models import (
     CaseNetwork,
@@ -264,12 +264,14 @@ def set_override(
     value_index = index_value(keyring, override.kind, override.value)
     row = session.scalar(
         select(SignalOverride).where(
-            SignalOverride.kind == override.kind, SignalOverride.value_index == value_index
+            SignalOverride.kind == override.kind,
+            SignalOverride.value_index.in_(index_values(keyring, override.kind, override.value)),
         )
     )
     if row is None:
         row = SignalOverride(kind=override.kind, value_index=value_index)
         session.add(row)
+    row.value_index = value_index  # mid key rotation, a row found by its old index moves on
     row.value_enc = keyring.encrypt(override.value, context=OVERRIDE_CONTEXT)
     row.decision = override.decision
     row.reason_enc = keyring.encrypt(override.reason, context=OVERRIDE_REASON_CONTEXT)
