@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -27,6 +30,8 @@ from tipnet.errors import NotAuthenticated, PermissionDenied, Unavailable
 
 logger = logging.getLogger(__name__)
 _state_lock = threading.Lock()
+
+INTAKE_TOKEN_SECONDS = 60.0
 
 bearer = HTTPBearer(auto_error=False, description="API token issued by `tipnet admin create-token`")
 
@@ -161,6 +166,71 @@ def _audit(factory: sessionmaker[Session], events: list[Event]) -> None:
         logger.exception("could not audit %d failed authentication event(s)", len(events))
 
 
+class IntakeTokens:
+    """Tokens that authenticated on this worker in the last ``ttl`` seconds, for report intake
+    only. Intake is the hot path (platforms file hundreds of reports a second), and a token
+    lookup per report costs a database round trip and a hop to the thread pool. Trusting a
+    recent lookup is safe there because the writer checks every submission's token again inside
+    the transaction that stores it (:func:`tipnet.auth.service.valid_token_ids`): a token revoked,
+    expired or deactivated before that commit gets 401 and nothing is stored. Reads never use
+    this: they look the token up every time."""
+
+    def __init__(self, ttl: float = INTAKE_TOKEN_SECONDS, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[bytes, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        entry = self._entries.get(_token_key(token))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, token: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[_token_key(token)] = (time.monotonic() + self.ttl, principal)
+
+    def forget(self, token_id: int | None) -> None:
+        """Drop a token the writer found no longer valid."""
+        with self._lock:
+            for key, (_, principal) in list(self._entries.items()):
+                if principal.token_id == token_id:
+                    del self._entries[key]
+
+
+def intake_tokens(request: Request) -> IntakeTokens:
+    state = request.app.state
+    with _state_lock:
+        if getattr(state, "intake_tokens", None) is None:
+            state.intake_tokens = IntakeTokens()
+    found: IntakeTokens = state.intake_tokens
+    return found
+
+
+async def get_intake_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller of an intake route: a recent lookup of the same token is reused, because the
+    writer checks the token again when it stores the report (see :class:`IntakeTokens`)."""
+    if credentials is not None:
+        recent = intake_tokens(request).get(credentials.credentials)
+        if recent is not None:
+            remote = request.client.host if request.client else None
+            return dataclasses.replace(recent, remote_addr=remote)
+    principal = await get_principal(request, credentials)
+    if credentials is not None and principal.token_id is not None:
+        intake_tokens(request).put(credentials.credentials, principal)
+    return principal
+
+
+def _token_key(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
 class Requires:
     """Route dependency: the caller must hold ``permission``; every non-public route has one."""
 
@@ -174,3 +244,13 @@ class Requires:
                 f"role '{principal.role}' may not do this (needs '{self.permission}')"
             )
         return principal
+
+
+class RequiresForIntake(Requires):
+    """:class:`Requires` for the report intake routes, whose tokens are checked again at store
+    time (see :class:`IntakeTokens`)."""
+
+    async def __call__(
+        self, principal: Annotated[Principal, Depends(get_intake_principal)]
+    ) -> Principal:
+        return await super().__call__(principal)

@@ -65,3 +65,36 @@ def test_revoke_and_deactivate_hold_at_once_on_both_workers(
         assert _statuses(port, kept) == [200] * REQUESTS
         _cli(node, tmp_path, "admin", "deactivate-user", "police")
         assert _statuses(port, kept) == [401] * REQUESTS
+
+
+def test_a_revoked_token_files_nothing_even_where_intake_trusted_a_recent_lookup(
+    node: Node, backend: str, tmp_path: Path
+) -> None:
+    """Intake reuses a recent token lookup (deps.IntakeTokens); the writer checks the token
+    again in the transaction that stores each report, so a revocation still holds at once."""
+    from tests.reports.helpers import sample_report
+    from tipnet.reports.models import Report
+
+    token = node.user("platform", Role.REPORTER)
+    with node.session() as session:
+        token_id = session.scalars(select(ApiToken.id).order_by(ApiToken.id).limit(1)).one()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def file(prefix: str) -> list[int]:
+        return [
+            httpx.post(
+                f"http://127.0.0.1:{port}/api/v1/reports",
+                json=sample_report(f"{prefix}-{index}"),
+                headers=headers,
+                timeout=30,
+            ).status_code
+            for index in range(REQUESTS)
+        ]
+
+    with running_server(node, tmp_path, workers=2) as (port, _process):
+        assert file("before") == [201] * REQUESTS  # both workers now hold the lookup
+        _cli(node, tmp_path, "admin", "revoke-token", str(token_id))
+        assert file("after") == [401] * REQUESTS
+    with node.session() as session:
+        stored = session.scalars(select(Report.reporter_report_id)).all()
+    assert len(stored) == REQUESTS and all(name.startswith("before-") for name in stored)

@@ -54,3 +54,33 @@ def test_an_unreachable_database_answers_unavailable(node: Node, tmp_path: Path)
     writer.close()
     assert isinstance(outcome, Unavailable) and outcome.status_code == 503
     assert "retry with the same" in outcome.message
+
+
+def test_a_submission_whose_token_was_revoked_meanwhile_is_refused_and_not_stored(
+    node: Node, backend: str
+) -> None:
+    """The writer checks the submitter's token in the transaction that stores the report."""
+    from dataclasses import replace
+
+    from tipnet.auth.models import ApiToken
+    from tipnet.auth.service import TokenRefused
+    from tipnet.db import transaction
+
+    node.user("writer-platform", Role.REPORTER)
+    node.user("other-platform", Role.REPORTER)
+    with node.session() as session:
+        revoked_id, kept_id = session.scalars(select(ApiToken.id).order_by(ApiToken.id)).all()
+    with transaction(node.session_factory) as session:
+        auth_service.revoke_token(session=session, actor=Actor("test"), token_id=revoked_id)
+    prepared = [_prepared(node, f"t-{index}") for index in range(4)]
+    token_ids = [revoked_id, kept_id, revoked_id, None]
+    for item, token_id in zip(prepared, token_ids, strict=True):
+        item.submitter = replace(item.submitter, token_id=token_id)
+    writer = IntakeWriter(node.session_factory, max_batch=8)
+    outcomes = [future.result(timeout=30) for future in map(writer.submit, prepared)]
+    writer.close()
+    assert [type(outcome) for outcome in outcomes] == [TokenRefused, Receipt, TokenRefused, Receipt]
+    assert outcomes[0].status_code == 401  # type: ignore[union-attr]
+    with node.session() as session:
+        stored = set(session.scalars(select(Report.reporter_report_id)))
+    assert stored == {"t-1", "t-3"}

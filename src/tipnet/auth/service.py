@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -40,6 +41,7 @@ class Principal:
     organisation_id: int
     role: Role
     remote_addr: str | None = None
+    token_id: int | None = None  # the API token it authenticated with (None: not by token)
 
     def can(self, permission: Permission) -> bool:
         return role_has(self.role, permission)
@@ -195,7 +197,23 @@ def authenticate(
         )
     if not active:
         raise TokenRefused("this user is deactivated", "user_deactivated", token_id)
-    return Principal(user_id, username, organisation_id, Role(role), remote_addr)
+    return Principal(user_id, username, organisation_id, Role(role), remote_addr, token_id)
+
+
+def valid_token_ids(*, session: Session, token_ids: Iterable[int]) -> set[int]:
+    """Which of ``token_ids`` still authenticate now (not revoked, not expired, user active):
+    checked in the transaction that stores what they submitted, so a revocation committed before
+    it holds for that submission even when the token was checked earlier (see reports.writer)."""
+    wanted = set(token_ids)
+    if not wanted:
+        return set()
+    rows = session.execute(
+        select(ApiToken.id, ApiToken.expires_at)
+        .join(User, ApiToken.user_id == User.id)
+        .where(ApiToken.id.in_(wanted), ApiToken.revoked_at.is_(None), User.active.is_(True))
+    ).all()
+    now = utcnow()
+    return {token_id for token_id, expires_at in rows if expires_at is None or expires_at > now}
 
 
 def get_organisation_by_name(*, session: Session, name: str) -> Organisation:

@@ -45,6 +45,7 @@ class Submitter:
     user_id: int
     organisation_id: int
     actor: Actor
+    token_id: int | None = None  # checked again when the report is stored (reports.writer)
 
 
 @dataclass

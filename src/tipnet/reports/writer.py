@@ -18,6 +18,8 @@ from concurrent.futures import Future
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from tipnet.auth import service as auth_service
+from tipnet.auth.service import TokenRefused
 from tipnet.db import transaction
 from tipnet.errors import TipnetError, Unavailable
 from tipnet.reports import intake
@@ -99,4 +101,23 @@ class IntakeWriter:
 
     def _store(self, batch: list[Prepared]) -> list[Outcome]:
         with transaction(self._session_factory) as session:
-            return intake.write(session=session, batch=batch)
+            # The API may have trusted a recent lookup of the token (deps.IntakeTokens): check
+            # every token again here, in the transaction that stores the reports.
+            token_ids = {p.submitter.token_id for p in batch if p.submitter.token_id is not None}
+            valid = auth_service.valid_token_ids(session=session, token_ids=token_ids)
+            allowed = [p.submitter.token_id in (valid | {None}) for p in batch]
+            kept = [prepared for prepared, ok in zip(batch, allowed, strict=True) if ok]
+            written = iter(intake.write(session=session, batch=kept))
+            return [
+                next(written) if ok else _refused(prepared.submitter.token_id)
+                for prepared, ok in zip(batch, allowed, strict=True)
+            ]
+
+
+def _refused(token_id: int | None) -> TipnetError:
+    return TokenRefused(
+        "this API token was revoked or expired, or its user deactivated, before the report was "
+        "stored; nothing was stored. Ask your node administrator for a new token",
+        "revoked_before_store",
+        token_id,
+    )
