@@ -73,7 +73,9 @@ def _deliver(node: Node, wire: Wire) -> outbox.DeliveryReport:
 
 def _decide(owner: Node, decision: str, fields: list[str] | None = None) -> CooperationRead:
     with owner.session() as session:
-        [pending] = cooperation.list_requests(session=session, status="pending")
+        [pending] = cooperation.list_requests(
+            session=session, keyring=owner.keyring, status="pending"
+        )
     with transaction(owner.session_factory) as session:
         return cooperation.decide(
             session=session,
@@ -88,7 +90,9 @@ def _decide(owner: Node, decision: str, fields: list[str] | None = None) -> Coop
 
 def _outgoing(asker: Node) -> CooperationRead:
     with transaction(asker.session_factory) as session:
-        [row] = cooperation.list_requests(session=session, direction="outgoing")
+        [row] = cooperation.list_requests(
+            session=session, keyring=asker.keyring, direction="outgoing"
+        )
         return cooperation.read_request(
             session=session, keyring=asker.keyring, cooperation_id=row.id, actor=TEST_ACTOR
         )
@@ -102,7 +106,9 @@ def test_request_approved_and_released(trio: tuple[Node, Node, Node, Wire], back
     assert _deliver(ita, wire).delivered == 1
     assert _outgoing(ita).status == "sent"
     with esp.session() as session:
-        [incoming] = cooperation.list_requests(session=session, direction="incoming")
+        [incoming] = cooperation.list_requests(
+            session=session, keyring=esp.keyring, direction="incoming"
+        )
     assert incoming.status == "pending" and incoming.report_id is not None
     assert incoming.request_id == filed.request_id and incoming.urgency == "high"
     assert not any(wire.carried(text) for text in (PHONE, NAME, BIRTH))
@@ -145,7 +151,7 @@ def test_decisions_are_checked(trio: tuple[Node, Node, Node, Wire]) -> None:
         _decide(esp, "approve", ["persons"])
     _decide(esp, "approve")
     with esp.session() as session:
-        [incoming] = cooperation.list_requests(session=session)
+        [incoming] = cooperation.list_requests(session=session, keyring=esp.keyring)
     with transaction(esp.session_factory) as session, pytest.raises(Conflict, match="approved"):
         cooperation.decide(
             session=session,
@@ -155,7 +161,7 @@ def test_decisions_are_checked(trio: tuple[Node, Node, Node, Wire]) -> None:
             actor=TEST_ACTOR,
         )
     with ita.session() as session:
-        [outgoing] = cooperation.list_requests(session=session)
+        [outgoing] = cooperation.list_requests(session=session, keyring=ita.keyring)
     with transaction(ita.session_factory) as session, pytest.raises(Conflict, match="received"):
         cooperation.decide(
             session=session,
@@ -175,7 +181,9 @@ def test_a_reference_not_shared_with_the_requester_names_nothing(
     _file(nga, esp, uuid.uuid4().hex)
     assert _deliver(nga, wire).delivered == 2
     with esp.session() as session:
-        received = cooperation.list_requests(session=session, direction="incoming")
+        received = cooperation.list_requests(
+            session=session, keyring=esp.keyring, direction="incoming"
+        )
     assert [row.report_id for row in received] == [None, None]
     with transaction(esp.session_factory) as session, pytest.raises(Conflict, match="refuse"):
         cooperation.decide(

@@ -221,7 +221,11 @@ def _list(
 ) -> list[CooperationSummary]:
     with node.session() as session:
         return cooperation.list_requests(
-            session=session, direction=direction, overdue=overdue, windows=windows
+            session=session,
+            keyring=node.keyring,
+            direction=direction,
+            overdue=overdue,
+            windows=windows,
         )
 
 

@@ -182,9 +182,10 @@ def set_distribution(
 def read_distribution(
     report_id: uuid.UUID,
     session: ReadSessionDep,
+    keyring: KeyringDep,
     _principal: Annotated[Principal, Depends(Requires(Permission.FEDERATION_SHARE))],
 ) -> Any:
-    return sharing.read_distribution(session=session, report_id=report_id)
+    return sharing.read_distribution(session=session, keyring=keyring, report_id=report_id)
 
 
 @router.post("/federation/queries", response_model=QueryResult, responses=CONFLICT)
@@ -262,6 +263,7 @@ def file_cooperation_request(
 @router.get("/federation/cooperation-requests", response_model=list[CooperationSummary])
 def list_cooperation_requests(
     session: ReadSessionDep,
+    keyring: KeyringDep,
     windows: Windows,
     _principal: Cooperator,
     direction: Annotated[Direction | None, Query()] = None,
@@ -279,6 +281,7 @@ def list_cooperation_requests(
     it is overdue and, once decided, how many hours the answer took."""
     return cooperation.list_requests(
         session=session,
+        keyring=keyring,
         direction=direction.value if direction else None,
         status=status_filter.value if status_filter else None,
         overdue=overdue,
@@ -340,9 +343,12 @@ def decide_cooperation_request(
 
 
 @router.get("/federation/outbox", response_model=list[OutboxRead])
-def list_outbox(session: ReadSessionDep, _principal: Admin, pending: bool = False) -> Any:
-    """Messages to peers, newest first, with their delivery state (no contents)."""
-    return outbox.list_messages(session=session, pending_only=pending)
+def list_outbox(
+    session: ReadSessionDep, keyring: KeyringDep, _principal: Admin, pending: bool = False
+) -> Any:
+    """Messages to peers, newest first, with their delivery state and the last error (no
+    contents)."""
+    return outbox.list_messages(session=session, keyring=keyring, pending_only=pending)
 
 
 def _context(request: Request) -> FederationContext:

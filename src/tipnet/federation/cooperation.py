@@ -58,6 +58,12 @@ from tipnet.reports.models import Report, ReportPerson
 
 PURPOSE_CONTEXT = "federation.cooperation.purpose"
 RELEASE_CONTEXT = "federation.cooperation.release"
+# What investigators typed and who they are (usernames are personal data) are encrypted too,
+# each under its own context; only this node's investigators read them, decrypted.
+LEGAL_BASIS_CONTEXT = "federation.cooperation.legal_basis"
+REASON_CONTEXT = "federation.cooperation.decision_reason"
+REQUESTED_BY_CONTEXT = "federation.cooperation.requested_by"
+DECIDED_BY_CONTEXT = "federation.cooperation.decided_by"
 OUTGOING, INCOMING = "outgoing", "incoming"
 
 
@@ -79,11 +85,11 @@ def file_request(
         peer_id=peer.id,
         reference=create.reference,
         purpose_enc=keyring.encrypt(create.purpose, context=PURPOSE_CONTEXT),
-        legal_basis=create.legal_basis,
+        legal_basis_enc=keyring.encrypt(create.legal_basis, context=LEGAL_BASIS_CONTEXT),
         urgency=create.urgency.value,
         fields=",".join(fields),
         status="queued",
-        requested_by=actor.name,
+        requested_by_enc=keyring.encrypt(actor.name, context=REQUESTED_BY_CONTEXT),
     )
     session.add(row)
     session.flush()
@@ -127,11 +133,13 @@ def receive_request(
         peer_id=sender.peer_id,
         reference=message.reference,
         purpose_enc=keyring.encrypt(message.purpose, context=PURPOSE_CONTEXT),
-        legal_basis=message.legal_basis,
+        legal_basis_enc=keyring.encrypt(message.legal_basis, context=LEGAL_BASIS_CONTEXT),
         urgency=message.urgency.value,
         fields=",".join(dict.fromkeys(message.fields)),
         status="pending",
-        requested_by=f"{message.requested_by} ({sender.node_id})"[:200],
+        requested_by_enc=keyring.encrypt(
+            f"{message.requested_by} ({sender.node_id})"[:200], context=REQUESTED_BY_CONTEXT
+        ),
         report_id=report_id,
     )
     session.add(row)
@@ -172,7 +180,7 @@ def decide(
         row.release_enc = keyring.encrypt(release.model_dump_json(), context=RELEASE_CONTEXT)
         row.released_fields = ",".join(fields)
     row.status = "approved" if release is not None else "refused"
-    row.decided_by, row.decided_at, row.decision_reason = actor.name, utcnow(), decision.reason
+    _record_decision(row, keyring, actor.name, decision.reason)
     answer = CooperationAnswerMessage(
         message_id=uuid.uuid4(),
         request_id=row.request_id,
@@ -216,8 +224,7 @@ def receive_answer(
         return MessageReceipt(message_id=message.message_id, status="duplicate")
     approved = message.decision is Decision.APPROVE and message.release is not None
     row.status = "approved" if approved else "refused"
-    row.decided_by = f"{message.decided_by} ({sender.node_id})"[:200]
-    row.decided_at, row.decision_reason = utcnow(), message.reason
+    _record_decision(row, keyring, f"{message.decided_by} ({sender.node_id})"[:200], message.reason)
     if approved and message.release is not None:
         row.released_fields = ",".join(message.fields)
         row.release_enc = keyring.encrypt(
@@ -231,6 +238,7 @@ def receive_answer(
 def list_requests(
     *,
     session: Session,
+    keyring: Keyring,
     direction: str | None = None,
     status: str | None = None,
     overdue: bool | None = None,
@@ -239,7 +247,8 @@ def list_requests(
     windows: ResponseWindows = PRUM,
     now: dt.datetime | None = None,
 ) -> list[CooperationSummary]:
-    """Requests without purposes or released data (so not audited): first the incoming ones
+    """Requests without purposes or released data (so not audited), their legal bases and
+    officers' names decrypted for this node's investigators: first the incoming ones
     still waiting for a decision here, soonest due first, then the others newest first.
     ``overdue`` keeps only those past due without a decision (True) or the others (False)."""
     now = now or utcnow()
@@ -258,7 +267,8 @@ def list_requests(
         query = query.where(late if overdue else ~late)
     rows = session.execute(query.limit(limit).offset(offset)).all()
     return [
-        CooperationSummary.model_validate(_summary(row, peer, windows, now)) for row, peer in rows
+        CooperationSummary.model_validate(_summary(row, peer, keyring, windows, now))
+        for row, peer in rows
     ]
 
 
@@ -354,8 +364,20 @@ def _counts(release: Release | None) -> dict[str, int]:
     }
 
 
+def _record_decision(
+    row: CooperationRequest, keyring: Keyring, decided_by: str, reason: str | None
+) -> None:
+    row.decided_at = utcnow()
+    row.decided_by_enc = keyring.encrypt(decided_by, context=DECIDED_BY_CONTEXT)
+    row.decision_reason_enc = keyring.encrypt_optional(reason, context=REASON_CONTEXT)
+
+
 def _summary(
-    row: CooperationRequest, peer: Peer | None, windows: ResponseWindows, now: dt.datetime
+    row: CooperationRequest,
+    peer: Peer | None,
+    keyring: Keyring,
+    windows: ResponseWindows,
+    now: dt.datetime,
 ) -> dict[str, object]:
     return timing(row, windows, now) | {
         "id": row.id,
@@ -364,14 +386,14 @@ def _summary(
         "peer": peer.key_id if peer else "",
         "peer_name": peer.name if peer else "",
         "reference": row.reference,
-        "legal_basis": row.legal_basis,
+        "legal_basis": keyring.decrypt(row.legal_basis_enc, context=LEGAL_BASIS_CONTEXT),
         "urgency": row.urgency,
         "fields": [name for name in row.fields.split(",") if name],
         "status": row.status,
-        "requested_by": row.requested_by,
+        "requested_by": keyring.decrypt(row.requested_by_enc, context=REQUESTED_BY_CONTEXT),
         "created_at": row.created_at,
         "report_id": row.report_id,
-        "decided_by": row.decided_by,
+        "decided_by": keyring.decrypt_optional(row.decided_by_enc, context=DECIDED_BY_CONTEXT),
         "decided_at": row.decided_at,
         "released_fields": row.released_fields.split(",") if row.released_fields else None,
     }
@@ -386,10 +408,12 @@ def _read(
 ) -> CooperationRead:
     release = keyring.decrypt_optional(row.release_enc, context=RELEASE_CONTEXT)
     return CooperationRead.model_validate(
-        _summary(row, peer, windows, now)
+        _summary(row, peer, keyring, windows, now)
         | {
             "purpose": keyring.decrypt(row.purpose_enc, context=PURPOSE_CONTEXT),
-            "decision_reason": row.decision_reason,
+            "decision_reason": keyring.decrypt_optional(
+                row.decision_reason_enc, context=REASON_CONTEXT
+            ),
             "release": Release.model_validate_json(release) if release else None,
         }
     )

@@ -3,8 +3,10 @@ node shares (distributions and the published entries of its token feed), its cop
 feeds, the replay and rate-limit state of signed requests, cooperation requests, and the
 durable outbox and inbox that carry messages between nodes exactly once.
 
-Secrets (the node's signing key and OPRF seed) and personal data (cooperation purposes, released
-data, outgoing message bodies) are stored encrypted with the node's Keyring.
+Secrets (the node's signing key and OPRF seed), personal data and free text (cooperation purposes,
+legal bases and decision reasons, released data, outgoing message bodies, the usernames of the
+officers who requested, decided or shared, peers' error answers) are stored encrypted with the
+node's Keyring, each ``*_enc`` column under its own context.
 """
 
 from __future__ import annotations
@@ -117,11 +119,13 @@ class Distribution(Base):
     __tablename__ = "federation_distributions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # What is shared: a report, or a named image hash list imported from a CSV file.
+    # What is shared: a report, or a named image hash list imported from a CSV file. A list's
+    # name is the operator's label for an industry list (looked up by equality), not personal
+    # data, so it stays in clear.
     report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reports.id"), index=True)
     hash_list: Mapped[str | None] = mapped_column(String(200), index=True)
     level: Mapped[str] = mapped_column(String(16))
-    set_by: Mapped[str] = mapped_column(String(200))
+    set_by_enc: Mapped[bytes] = mapped_column(Bytes)  # the username of who set it
     set_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
@@ -178,7 +182,8 @@ class PeerEntry(Base):
 class CooperationRequest(Base):
     """A cooperation request, as sent (``outgoing``: we asked a peer about its reference) or as
     received (``incoming``: a peer asks us about ours). ``request_id`` is the requester's id,
-    the same on both nodes. The purpose and the released data are encrypted."""
+    the same on both nodes. What people wrote (purpose, legal basis, decision reason), who
+    they are (requested_by, decided_by) and the released data are encrypted."""
 
     __tablename__ = "federation_cooperation_requests"
     __table_args__ = (UniqueConstraint("direction", "peer_id", "request_id"),)
@@ -189,16 +194,16 @@ class CooperationRequest(Base):
     peer_id: Mapped[int] = mapped_column(ForeignKey("federation_peers.id"), index=True)
     reference: Mapped[str] = mapped_column(String(32))
     purpose_enc: Mapped[bytes] = mapped_column(Bytes)
-    legal_basis: Mapped[str] = mapped_column(String(500))
+    legal_basis_enc: Mapped[bytes] = mapped_column(Bytes)
     urgency: Mapped[str] = mapped_column(String(16))
     fields: Mapped[str] = mapped_column(String(200))  # comma-separated release fields asked
     status: Mapped[str] = mapped_column(String(16), index=True)
-    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_by_enc: Mapped[bytes] = mapped_column(Bytes)  # an officer's username
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reports.id"))
-    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_by_enc: Mapped[bytes | None] = mapped_column(Bytes)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
-    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decision_reason_enc: Mapped[bytes | None] = mapped_column(Bytes)
     released_fields: Mapped[str | None] = mapped_column(String(200))
     release_enc: Mapped[bytes | None] = mapped_column(Bytes)
 
@@ -223,7 +228,8 @@ class OutboxMessage(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     failed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
-    last_error: Mapped[str | None] = mapped_column(String(500))
+    # Encrypted: a peer's error answer may quote the request it refuses.
+    last_error_enc: Mapped[bytes | None] = mapped_column(Bytes)
 
 
 class InboxMessage(Base):

@@ -36,6 +36,10 @@ from tipnet.federation.models import CooperationRequest, OutboxMessage, Peer
 from tipnet.federation.schemas import MessageReceipt, OutboxRead
 
 PAYLOAD_CONTEXT = "federation.outbox.payload"
+# A peer's error answer may quote what it refuses (a 422 quotes the request's fields): it is
+# stored encrypted, and the audit log notes it by length and keyed digest only.
+ERROR_CONTEXT = "federation.outbox.last_error"
+MAX_ERROR_CHARS = 500
 PATHS = {
     "cooperation.request": f"{SIGNED_PREFIX}/cooperation/requests",
     "cooperation.answer": f"{SIGNED_PREFIX}/cooperation/answers",
@@ -114,7 +118,7 @@ async def run(ctx: FederationContext, wake: asyncio.Event, interval: float) -> N
 
 
 def list_messages(
-    *, session: Session, pending_only: bool = False, limit: int = 100
+    *, session: Session, keyring: Keyring, pending_only: bool = False, limit: int = 100
 ) -> list[OutboxRead]:
     query = (
         select(OutboxMessage, Peer.key_id)
@@ -134,7 +138,7 @@ def list_messages(
             next_attempt_at=row.next_attempt_at,
             delivered_at=row.delivered_at,
             failed_at=row.failed_at,
-            last_error=row.last_error,
+            last_error=keyring.decrypt_optional(row.last_error_enc, context=ERROR_CONTEXT),
         )
         for row, node_id in session.execute(query)
     ]
@@ -158,13 +162,13 @@ async def _deliver(ctx: FederationContext, client: FederationClient, item: _Clai
         await client.call(item.peer, "POST", PATHS[item.kind], MessageReceipt, body=item.payload)
     except PeerRefused as error:
         if error.peer_status in FINAL_REFUSALS or item.attempts + 1 >= MAX_ATTEMPTS:
-            await asyncio.to_thread(_finish, ctx, item, error.message)
+            await asyncio.to_thread(_finish, ctx, item, error)
             return "failed"
         await asyncio.to_thread(_retry_later, ctx, item, error.message)
         return "retrying"
     except PeerError as error:
         if item.attempts + 1 >= MAX_ATTEMPTS:
-            await asyncio.to_thread(_finish, ctx, item, error.message)
+            await asyncio.to_thread(_finish, ctx, item, error)
             return "failed"
         await asyncio.to_thread(_retry_later, ctx, item, error.message)
         return "retrying"
@@ -223,20 +227,21 @@ def _retry_later(ctx: FederationContext, item: _Claimed, error: str) -> None:
                 attempts=item.attempts + 1,
                 next_attempt_at=utcnow() + dt.timedelta(seconds=delay * random.uniform(0.8, 1.2)),
                 locked_until=None,
-                last_error=error[:500],
+                last_error_enc=_sealed_error(ctx.keyring, error),
             )
         )
 
 
-def _finish(ctx: FederationContext, item: _Claimed, error: str | None) -> None:
+def _finish(ctx: FederationContext, item: _Claimed, error: PeerError | None) -> None:
     """Mark the message delivered (``error`` None) or failed for good; move its cooperation
-    request along; audit either way."""
+    request along; audit either way (the error by its outcome, length and keyed digest)."""
     now = utcnow()
     with transaction(ctx.session_factory) as session:
         row = session.get(OutboxMessage, item.id)
         if row is None:
             return
-        row.attempts, row.locked_until, row.last_error = item.attempts + 1, None, error
+        row.attempts, row.locked_until = item.attempts + 1, None
+        row.last_error_enc = _sealed_error(ctx.keyring, error.message) if error else None
         if error is None:
             row.delivered_at = now
         else:
@@ -259,6 +264,20 @@ def _finish(ctx: FederationContext, item: _Claimed, error: str | None) -> None:
                 "kind": item.kind,
                 "peer": item.peer.node_id,
                 "attempts": row.attempts,
-                "error": error,
+                "error": _error_note(ctx.keyring, error),
             },
         )
+
+
+def _sealed_error(keyring: Keyring, message: str) -> bytes:
+    return keyring.encrypt(message[:MAX_ERROR_CHARS], context=ERROR_CONTEXT)
+
+
+def _error_note(keyring: Keyring, error: PeerError | None) -> dict[str, object] | None:
+    if error is None:
+        return None
+    message = error.message[:MAX_ERROR_CHARS]
+    note = {"outcome": error.outcome, **(keyring.audit_note(message, context=ERROR_CONTEXT) or {})}
+    if isinstance(error, PeerRefused):
+        note["peer_status"] = error.peer_status
+    return note

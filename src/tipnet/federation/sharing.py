@@ -55,6 +55,7 @@ from tipnet.identifiers.service import VALUE_CONTEXT
 from tipnet.reports import service as reports
 from tipnet.reports.models import ReportFile
 
+SET_BY_CONTEXT = "federation.distribution.set_by"  # who shared: a username, personal data
 PDQ_BYTES = 32
 MIN_PDQ_QUALITY = 50  # below this, PDQ hashes of different images collide too often
 REFERENCE_BYTES = 16
@@ -123,6 +124,7 @@ def set_distribution(
 def share_hash_list(
     *,
     session: Session,
+    keyring: Keyring,
     name: str,
     hashes: Sequence[bytes],
     level: Level,
@@ -143,7 +145,11 @@ def share_hash_list(
     _withdraw(session, counter, current)
     unique = list(dict.fromkeys(h for h in hashes if len(h) == PDQ_BYTES))
     if level is not Level.LOCAL and unique:
-        distribution = Distribution(hash_list=name, level=level.value, set_by=actor.name)
+        distribution = Distribution(
+            hash_list=name,
+            level=level.value,
+            set_by_enc=keyring.encrypt(actor.name, context=SET_BY_CONTEXT),
+        )
         session.add(distribution)
         session.flush()
         session.add_all(
@@ -181,7 +187,9 @@ def share_hash_list(
     return result
 
 
-def read_distribution(*, session: Session, report_id: uuid.UUID) -> DistributionRead:
+def read_distribution(
+    *, session: Session, keyring: Keyring, report_id: uuid.UUID
+) -> DistributionRead:
     reports.require_report(session=session, report_id=report_id)
     current = _current(session, report_id)
     if current is None:
@@ -204,7 +212,7 @@ def read_distribution(*, session: Session, report_id: uuid.UUID) -> Distribution
         level=Level(current.level),
         peers=list(named),
         shared={str(kind): int(count) for kind, count in counts},
-        set_by=current.set_by,
+        set_by=keyring.decrypt(current.set_by_enc, context=SET_BY_CONTEXT),
         set_at=current.set_at,
     )
 
@@ -299,7 +307,11 @@ def _publish(
     published: dict[uuid.UUID, Counter[str]],
 ) -> None:
     distributions = {
-        report_id: Distribution(report_id=report_id, level=level.value, set_by=actor.name)
+        report_id: Distribution(
+            report_id=report_id,
+            level=level.value,
+            set_by_enc=keyring.encrypt(actor.name, context=SET_BY_CONTEXT),
+        )
         for report_id in report_ids
     }
     session.add_all(distributions.values())
