@@ -45,7 +45,7 @@ from tipnet.reports.models import Report
 
 API = "/api/v1"
 TIPNET = str(Path(sys.executable).with_name("tipnet"))
-FILLER_SELECTORS = 400  # enough single-row batches for the kill to land mid-way
+FILLER_SELECTORS = 2000  # enough single-row batches for the kill to land mid-way
 UNSEEDED = {"federation_cooperation_requests", "federation_outbox", "federation_distributions"}
 
 
@@ -183,7 +183,10 @@ def _kill_when_rewritten(settings: Settings, process: subprocess.Popen[bytes], r
         while time.monotonic() < deadline and process.poll() is None:
             with engine.connect() as connection:
                 done = connection.scalar(select(KeyRotation.rows_rewritten))
-            if done is not None and done >= rows:
+            with engine.connect() as connection:
+                table = connection.scalar(select(KeyRotation.table_name))
+            # mid-way through the largest table, so values under both keys are left behind
+            if done is not None and done >= rows and table == "identifiers":
                 process.send_signal(signal.SIGKILL)
                 return
             time.sleep(0.02)
