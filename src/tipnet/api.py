@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tipnet import __version__, deps
 from tipnet.config import Settings
-from tipnet.crypto import Keyring
+from tipnet.crypto import DecryptionFailed
 from tipnet.db import make_engine, make_read_session_factory, make_session_factory
 from tipnet.errors import TipnetError
 from tipnet.middleware import BodyGuard, SecurityHeaders
@@ -90,7 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.intake_writer = IntakeWriter(app.state.session_factory)
     app.state.read_session_factory = make_read_session_factory(engine)
-    app.state.keyring = Keyring(settings.secret_key_bytes())
+    app.state.keyring = settings.keyring()  # during a key rotation, the previous key too
     _install_error_handlers(app)
     for router in (system_router, reports_router, cases_router, detect_router, link_router):
         app.include_router(router, prefix=API_PREFIX)
@@ -135,6 +135,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
         return JSONResponse(
             {"detail": error.message}, status_code=error.status_code, headers=headers
+        )
+
+    @app.exception_handler(DecryptionFailed)
+    async def _unreadable(request: Request, error: DecryptionFailed) -> JSONResponse:
+        # The node was started with a key that did not write this data (a retired key, or a
+        # rotation half done without TIPNET_PREVIOUS_SECRET_KEY): the operator's to fix.
+        path = request.url.path
+        log.error("cannot decrypt stored data in %s %s: %s", request.method, path, error)
+        return JSONResponse(
+            {
+                "detail": "this node cannot read its stored data with the key it was started "
+                "with; its administrator should check `tipnet admin key-status`"
+            },
+            status_code=503,
         )
 
     @app.exception_handler(StatementError)

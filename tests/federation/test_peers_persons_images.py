@@ -146,6 +146,7 @@ def test_named_hash_lists_follow_their_level(
         )
         shared = sharing.share_hash_list(
             session=session,
+            keyring=esp.keyring,
             name="industry lures",
             hashes=hashes,
             level=Level.PEERS,
@@ -159,6 +160,7 @@ def test_named_hash_lists_follow_their_level(
     with transaction(esp.session_factory) as session:
         sharing.share_hash_list(
             session=session,
+            keyring=esp.keyring,
             name="industry lures",
             hashes=hashes,
             level=Level.LOCAL,

@@ -53,7 +53,7 @@ class Context:
 
     @cached_property
     def keyring(self) -> Keyring:
-        return Keyring(self.settings.secret_key_bytes())
+        return self.settings.keyring()  # during a key rotation, the previous key too
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

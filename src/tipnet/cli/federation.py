@@ -255,6 +255,7 @@ def hash_list(
     with ctx.transaction() as session:
         shared = sharing.share_hash_list(
             session=session,
+            keyring=ctx.keyring,
             name=name,
             hashes=[row.tobytes() for row in hashes.hashes],
             level=level,
@@ -341,7 +342,7 @@ def show_outbox(pending: bool = typer.Option(False, help="Only undelivered messa
     """Messages to peers and their delivery state."""
     ctx = context()
     with ctx.session_factory() as session:
-        messages = outbox.list_messages(session=session, pending_only=pending)
+        messages = outbox.list_messages(session=session, keyring=ctx.keyring, pending_only=pending)
     table = Table("message", "peer", "kind", "attempts", "delivered", "failed", "last error")
     for message in messages:
         table.add_row(
@@ -373,6 +374,7 @@ def list_requests(
     with ctx.session_factory() as session:
         found = cooperation.list_requests(
             session=session,
+            keyring=ctx.keyring,
             direction=direction.value if direction else None,
             status=status.value if status else None,
             overdue=True if overdue else None,

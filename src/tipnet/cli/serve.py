@@ -6,6 +6,7 @@ import typer
 import uvicorn
 
 from tipnet.cli.common import context, friendly_errors
+from tipnet.keyrotation.service import check_key
 
 
 @friendly_errors
@@ -15,8 +16,12 @@ def serve(
     workers: int = typer.Option(1, help="Worker processes (PostgreSQL only; SQLite wants 1)."),
 ) -> None:
     """Serve the API and its OpenAPI docs (/docs) until interrupted."""
-    settings = context().settings
-    settings.secret_key_bytes()  # fail now, with the message, rather than in every worker
+    ctx = context()
+    settings = ctx.settings
+    # fail now, with the message, rather than in every worker: no key, or a key that a key
+    # rotation retired (or half a rotation without the previous key)
+    with ctx.session_factory() as session:
+        check_key(session=session, keyring=ctx.keyring)
     proxies = settings.trusted_proxies
     uvicorn.run(
         "tipnet.asgi:app",
