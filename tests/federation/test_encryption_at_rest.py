@@ -1,14 +1,16 @@
 """Federation free text and officers' names are not stored in clear: a cooperation request
 filed and decided through the API of two nodes, a report shared, and a peer's error answers
 plant markers that never appear in either node's raw database (SQLite file, WAL and shared
-memory; every PostgreSQL row), and all read back through the API. Migration 0010 encrypts
-rows written in clear before it. Fictional data only."""
+memory; every PostgreSQL row), and all read back through the API. A peer's error text quoted in
+its health record (the reason of its last failure) is encrypted too, and never logged.
+Migrations 0010 and 0012 encrypt rows written in clear before them. Fictional data only."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,13 +44,14 @@ from tipnet.auth.permissions import Role
 from tipnet.config import Settings
 from tipnet.crypto import Keyring
 from tipnet.db import make_engine, make_session_factory
-from tipnet.federation import cooperation, outbox, sharing
+from tipnet.federation import cooperation, outbox, peers, sharing
 
 API = "/api/v1"
 PHONE = "+34612000177"
 ITA_OFFICER, ESP_OFFICER = marker("itaofficer"), marker("esofficer")
 LEGAL, PURPOSE, REASON = marker("legalbasis"), marker("purpose"), marker("decisionreason")
 PEER_RETRY, PEER_REFUSAL = marker("peerretry"), marker("peerrefusal")
+PEER_AUTH, PEER_AUTH_AGAIN = marker("peerauth"), marker("peerauthagain")
 HOSTILE = "hostile.test"
 # Markers no table of the node may hold in clear. The node's own officers' usernames are in
 # its users table and audit actors by design, so for them only the federation tables count.
@@ -137,6 +140,42 @@ def test_a_peer_error_is_audited_by_outcome_and_digest_only(
         str(message.last_error), context="audit.federation.outbox.last_error"
     )
     assert PEER_REFUSAL not in json.dumps(event)
+
+
+def test_a_peer_failure_quoting_us_is_encrypted_and_never_logged(
+    pair: tuple[Node, Node, Wire], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Deliveries to the hostile peer fail in ways that go to its health record (401 refusals
+    quoting a marker, an unavailable 503 between them): the record keeps the peer's text,
+    encrypted; the log says what failed and how long the peer's text was."""
+    _, ita, wire = pair
+    hostile: Hostile = wire.routes[HOSTILE]  # type: ignore[assignment]
+    hostile.answers = [(401, PEER_AUTH), (503, "-"), (401, PEER_AUTH_AGAIN)]
+    add_peer(ita, foreign_descriptor("PRT", f"http://{HOSTILE}").to_json(), kinds=["phone"])
+    call(ita, ITA_OFFICER, "POST", "/federation/cooperation-requests",
+         request_to(foreign_node_id(ita), uuid.uuid4().hex))  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="tipnet.federation"):
+        for _ in range(3):
+            assert deliver(ita, wire).retrying == 1  # recorded as a failure, retried later
+    [record] = hostile_health(ita)
+
+    engine = engine_of(ita)
+    stored, rows = _raw_text(engine), _federation_rows(engine)
+    assert CONTROL in stored and "hostile.test" in rows  # the scans see the peer's row
+    assert [value for value in (PEER_AUTH, PEER_AUTH_AGAIN) if value in stored + rows] == []
+    logged = [entry.getMessage() for entry in caplog.records if entry.name == "tipnet.federation"]
+    assert len([line for line in logged if "refused with 401" in line and "chars" in line]) == 2
+    assert any("answered 503" in line for line in logged), logged
+    assert [line for line in logged if "mrkr-" in line] == []
+    # Read back through the API, as informative as before: outcome, status, the peer's words.
+    assert record["last_failure"].startswith("refused: PRT peer refused with 401")
+    assert PEER_AUTH_AGAIN in record["last_failure"] and PEER_AUTH_AGAIN in record["summary"]
+    assert record["consecutive_failures"] == 3
+
+
+def hostile_health(node: Node) -> list[dict[str, Any]]:
+    listed: list[dict[str, Any]] = call(node, "ita-admin", "GET", "/federation/peers")
+    return [peer["health"] for peer in listed if HOSTILE in peer["url"]]
 
 
 def request_to(peer: str, reference: str) -> dict[str, Any]:
@@ -287,3 +326,33 @@ def _read_old_rows(engine: Engine, keyring: Keyring) -> dict[str, str]:
         "set_by": keyring.decrypt(bytes(set_by), context=sharing.SET_BY_CONTEXT),
         "error": str(message.last_error),
     }
+
+
+def test_migration_0012_encrypts_the_reason_of_a_peers_last_failure(
+    settings: Settings, backend: str
+) -> None:
+    engine = make_engine(settings)
+    keyring = Keyring(settings.secret_key_bytes())
+    failure = f"refused: PRT refused with 401: {marker('oldfailure')}"
+    peer = foreign_descriptor("PRT")
+    row = {"id": 1, "key_id": peer.node_id, "country": "PRT", "name": "p", "url": "http://p.test",
+           "public_key": b"k", "descriptor": "{}", "kinds": "phone", "rate_limit": 10,
+           "image_lists": False, "active": True, "added_at": dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+           "feed_cursor": 0, "consecutive_failures": 2, "last_failure": failure,
+           "failing_since": dt.datetime(2026, 3, 1, tzinfo=dt.UTC)}  # fmt: skip
+    try:
+        migrate.upgrade(engine, "0011", keyring=keyring)
+        columns = [sa.column(key, _type_of(value)) for key, value in row.items()]
+        with engine.begin() as connection:
+            connection.execute(sa.insert(sa.table("federation_peers", *columns)).values(row))
+        with pytest.raises(RuntimeError, match="migration 0012 .* needs the node's key"):
+            migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == "0011"  # refused before any change
+        migrate.upgrade(engine, keyring=keyring)
+        assert marker("oldfailure") not in _raw_text(engine)
+        with make_session_factory(engine)() as session:
+            [listed] = peers.list_peers(session=session, keyring=keyring)
+        assert listed.health.last_failure == failure
+        assert listed.health.summary.endswith(f"(2 failures in a row): {failure}")
+    finally:
+        engine.dispose()

@@ -159,7 +159,7 @@ def list_command(
     """Registered peers and their agreements."""
     ctx = context()
     with ctx.session_factory() as session:
-        found = peers.list_peers(session=session, include_removed=all_peers)
+        found = peers.list_peers(session=session, keyring=ctx.keyring, include_removed=all_peers)
     if as_json:
         print_json([peer.model_dump(mode="json") for peer in found])
         return

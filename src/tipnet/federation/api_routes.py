@@ -103,8 +103,10 @@ def init_node(
 
 
 @router.get("/federation/peers", response_model=list[PeerRead])
-def list_peers(session: ReadSessionDep, _principal: Admin, include_removed: bool = False) -> Any:
-    return peers.list_peers(session=session, include_removed=include_removed)
+def list_peers(
+    session: ReadSessionDep, keyring: KeyringDep, _principal: Admin, include_removed: bool = False
+) -> Any:
+    return peers.list_peers(session=session, keyring=keyring, include_removed=include_removed)
 
 
 @router.post(
@@ -128,10 +130,13 @@ def add_peer(create: PeerCreate, response: Response, session: SessionDep, princi
 
 
 @router.patch("/federation/peers/{peer_id}", response_model=PeerRead, responses=NOT_FOUND)
-def update_peer(peer_id: PeerId, update: PeerUpdate, session: SessionDep, principal: Admin) -> Any:
+def update_peer(
+    peer_id: PeerId, update: PeerUpdate, session: SessionDep, keyring: KeyringDep, principal: Admin
+) -> Any:
     """Change a peer's agreement; fields left out stay as they are."""
     return peers.update_agreement(
         session=session,
+        keyring=keyring,
         peer_id=peer_id,
         actor=principal.actor,
         kinds=update.kinds,
@@ -142,9 +147,11 @@ def update_peer(peer_id: PeerId, update: PeerUpdate, session: SessionDep, princi
 
 
 @router.delete("/federation/peers/{peer_id}", response_model=PeerRead, responses=NOT_FOUND)
-def remove_peer(peer_id: PeerId, session: SessionDep, principal: Admin) -> Any:
+def remove_peer(peer_id: PeerId, session: SessionDep, keyring: KeyringDep, principal: Admin) -> Any:
     """Stop trusting a peer; its history stays."""
-    return peers.remove_peer(session=session, peer_id=peer_id, actor=principal.actor)
+    return peers.remove_peer(
+        session=session, keyring=keyring, peer_id=peer_id, actor=principal.actor
+    )
 
 
 @router.put(

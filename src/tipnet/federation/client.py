@@ -9,9 +9,11 @@ that trickles bytes is cut off like a silent one), a timeout is not retried (a s
 hold the caller for a multiple of it), and an answer is read while it streams in and dropped
 past :data:`MAX_RESPONSE_BYTES`. An answer must be signed by the peer's registered key, be JSON
 and match the expected schema; each failure has its own message. Every outcome goes to the
-peer's health record (:mod:`.health`). Retries re-sign the request (a fresh nonce), since the peer
-refuses a nonce it has seen; the operations that are retried are safe to repeat (OPRF
-evaluations, feed reads, and messages the peer deduplicates by their id).
+peer's health record (:mod:`.health`): the error's message, which may quote the peer's own
+text, goes to the encrypted record, and its ``logged`` twin, in our own words, to the log.
+Retries re-sign the request (a fresh nonce), since the peer refuses a nonce it has seen; the
+operations that are retried are safe to repeat (OPRF evaluations, feed reads, and messages the
+peer deduplicates by their id).
 """
 
 from __future__ import annotations
@@ -42,10 +44,25 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 # a bigger one is cut off while it streams in, never held whole in memory.
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 JSON_TYPE = "application/json"
+# Content types a wrong answer commonly has (a proxy's error page...), named in log lines.
+USUAL_TYPES = frozenset(
+    {"", "text/html", "text/plain", "text/xml", "application/xml", "application/octet-stream"}
+    | {"application/problem+json", "application/x-www-form-urlencoded", "multipart/form-data"}
+)
 ResponseT = TypeVar("ResponseT", bound=BaseModel)
 
 
-class PeerError(TipnetError):
+class _Quoting(TipnetError):
+    """An error whose message may quote the peer (its error text, a header it chose): the
+    health record keeps the message, encrypted; log lines use ``logged``, the same in our own
+    words (what failed, statuses, sizes), with what the peer wrote only as its length."""
+
+    def __init__(self, message: str, *, logged: str | None = None) -> None:
+        super().__init__(message)
+        self.logged = message if logged is None else logged
+
+
+class PeerError(_Quoting):
     """A peer did not give a usable answer; ``outcome`` labels it for partial results."""
 
     status_code = 502
@@ -64,8 +81,8 @@ class PeerRefused(PeerError):
 
     outcome = "refused"
 
-    def __init__(self, message: str, peer_status: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, peer_status: int, *, logged: str | None = None) -> None:
+        super().__init__(message, logged=logged)
         self.peer_status = peer_status
 
 
@@ -166,7 +183,9 @@ class FederationClient:
                 ) from None
             except (PeerUnreachable, _Retry) as error:
                 if attempt == self._retries:
-                    raise PeerUnreachable(f"{peer.name}: {error.message}") from None
+                    raise PeerUnreachable(
+                        f"{peer.name}: {error.message}", logged=f"{peer.name}: {error.logged}"
+                    ) from None
                 await asyncio.sleep(self._backoff * 2**attempt * random.uniform(0.5, 1.5))
                 continue
             return _parsed(peer, status, payload, answer)
@@ -196,12 +215,13 @@ class FederationClient:
                 f"{peer.name}: response not signed (status {response.status_code}): refused"
             )
         if response.status_code in RETRY_STATUSES:
-            raise _Retry(f"answered {response.status_code}: {_detail(body)}")
+            said = f"answered {response.status_code}"
+            raise _Retry(f"{said}: {_detail(body)}", logged=f"{said}{_length(body)}")
         if response.status_code >= 400:
-            verified = "" if signed else " (unsigned answer)"
+            said = f"{peer.name} refused with {response.status_code}"
+            said += "" if signed else " (unsigned answer)"
             raise PeerRefused(
-                f"{peer.name} refused with {response.status_code}{verified}: {_detail(body)}",
-                response.status_code,
+                f"{said}: {_detail(body)}", response.status_code, logged=f"{said}{_length(body)}"
             )
         _check_content_type(peer, response)
         return response.status_code, body
@@ -253,10 +273,11 @@ class FederationClient:
                 peer.node_id,
                 error.outcome,
                 error.message,
+                logged=error.logged,
             )
 
 
-class _Retry(TipnetError):
+class _Retry(_Quoting):
     """A transient failure worth another attempt."""
 
 
@@ -272,22 +293,35 @@ def _verify(
             Ed25519PublicKey.from_public_bytes(peer.public_key),
             peer.node_id,
         )
+    # httpsig's messages quote the signature's parameters (its keyid, label), which the peer
+    # chose: the log names the kind of failure instead.
     except httpsig.UnknownKey as error:
+        advice = (
+            "The peer may have rotated its key: get its rotation statement and run "
+            "`tipnet peers rotate FILE`"
+        )
         raise PeerKeyChanged(
-            f"{peer.name}: unknown key: {error.message}. The peer may have rotated its key: "
-            "get its rotation statement and run `tipnet peers rotate FILE`"
+            f"{peer.name}: unknown key: {error.message}. {advice}",
+            logged=f"{peer.name}: the response is signed by an unknown key. {advice}",
         ) from None
     except (httpsig.SignatureFromFuture, httpsig.SignatureExpired) as error:
-        raise PeerMisbehaved(f"{peer.name}: {error.message}") from None
+        raise PeerMisbehaved(f"{peer.name}: {error.message}") from None  # our words and numbers
     except httpsig.SignatureRejected as error:
-        raise PeerMisbehaved(f"{peer.name}: response signature invalid: {error.message}") from None
+        raise PeerMisbehaved(
+            f"{peer.name}: response signature invalid: {error.message}",
+            logged=f"{peer.name}: response signature invalid ({error.reason})",
+        ) from None
 
 
 def _check_content_type(peer: PeerAddress, response: httpx.Response) -> None:
     media = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != JSON_TYPE:
+        named = repr(media or "missing")
+        # The header is the peer's text: logged only when it is one of the usual types.
+        usual = named if media in USUAL_TYPES else f"unusual ({len(media)} chars)"
         raise PeerMisbehaved(
-            f"{peer.name}: response content type is {media or 'missing'!r}, not {JSON_TYPE}"
+            f"{peer.name}: response content type is {named}, not {JSON_TYPE}",
+            logged=f"{peer.name}: response content type is {usual}, not {JSON_TYPE}",
         )
 
 
@@ -308,10 +342,15 @@ def _parsed(peer: PeerAddress, status: int, payload: bytes, answer: type[Respons
         where = "; ".join(
             ".".join(str(part) for part in item["loc"]) or "body" for item in error.errors()[:5]
         )
-        raise PeerMisbehaved(
-            f"{peer.name}: response does not match the {answer.__name__} schema "
-            f"({error.error_count()} problems, at {where})"
-        ) from None
+        problems = f"{peer.name}: response does not match the {answer.__name__} schema "
+        problems += f"({error.error_count()} problems"
+        # Where may name keys of the peer's JSON: kept for the health record, not logged.
+        raise PeerMisbehaved(f"{problems}, at {where})", logged=f"{problems})") from None
+
+
+def _length(content: bytes) -> str:
+    """What the log says of a peer's error text: its length, never the text."""
+    return f"; its detail: {len(_detail(content))} chars"
 
 
 def _detail(content: bytes) -> str:

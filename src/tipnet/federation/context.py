@@ -28,7 +28,7 @@ class FederationContext:
 
     def __post_init__(self) -> None:
         if self.health is None:
-            object.__setattr__(self, "health", HealthRecorder(self.session_factory))
+            object.__setattr__(self, "health", HealthRecorder(self.session_factory, self.keyring))
 
     @classmethod
     def of(

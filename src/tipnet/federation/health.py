@@ -7,8 +7,10 @@ operator needs); successes only when they end a run of failures or the last one 
 older than :data:`SUCCESS_WRITE_SECONDS`, so a busy node does not write a row per call. A
 write that fails is logged and dropped: the health record must never fail a query.
 
-Log lines name the peer and the reason, never what was asked: reasons are built from statuses,
-sizes and the peer's own error message, never from selector values or personal data.
+The reason may quote the peer's own error text, which a peer can build from the fields of our
+request: it is stored encrypted (context :data:`FAILURE_CONTEXT`) and read back, decrypted, only
+for the health summary. Log lines carry the outcome and the reason in our own words (statuses,
+timeouts, sizes; the peer's text only as its length), never what was asked.
 """
 
 from __future__ import annotations
@@ -21,19 +23,22 @@ import time
 from sqlalchemy import case, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from tipnet.crypto import Keyring
 from tipnet.db import transaction, utcnow
 from tipnet.federation.models import Peer
 
 log = logging.getLogger("tipnet.federation")
 SUCCESS_WRITE_SECONDS = 30.0
 MAX_REASON_CHARS = 500
+FAILURE_CONTEXT = "federation.peer.last_failure"
 
 
 class HealthRecorder:
     """Writes peers' health records; one per process (held by the FederationContext)."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], keyring: Keyring) -> None:
         self._session_factory = session_factory
+        self._keyring = keyring
         self._lock = threading.Lock()
         self._last_ok_written: dict[int, float] = {}  # peer id -> monotonic time; absent: failing
 
@@ -53,15 +58,34 @@ class HealthRecorder:
             failing_since=None,
         )
 
-    def failure(self, peer_id: int, name: str, node_id: str, outcome: str, reason: str) -> None:
-        log.warning("federation peer %s (%s) %s: %s", name, node_id, outcome, reason)
+    def failure(
+        self,
+        peer_id: int,
+        name: str,
+        node_id: str,
+        outcome: str,
+        reason: str,
+        *,
+        logged: str | None = None,
+    ) -> None:
+        """Record a failure. ``reason`` goes to the (encrypted) health record; ``logged`` is
+        what the log line says, in our own words, and must be given when the reason quotes
+        the peer (a reason left alone is logged as it is)."""
+        log.warning(
+            "federation peer %s (%s) %s: %s",
+            name,
+            node_id,
+            outcome,
+            reason if logged is None else logged,
+        )
         with self._lock:
             self._last_ok_written.pop(peer_id, None)
         now = utcnow()
+        stored = f"{outcome}: {reason}"[:MAX_REASON_CHARS]
         self._write(
             peer_id,
             last_failure_at=now,
-            last_failure=f"{outcome}: {reason}"[:MAX_REASON_CHARS],
+            last_failure_enc=self._keyring.encrypt(stored, context=FAILURE_CONTEXT),
             consecutive_failures=Peer.consecutive_failures + 1,
             failing_since=case((Peer.failing_since.is_(None), now), else_=Peer.failing_since),
         )
@@ -74,15 +98,23 @@ class HealthRecorder:
             log.warning("could not write the health record of peer %s", peer_id, exc_info=True)
 
 
-def summary(peer: Peer, now: dt.datetime | None = None) -> str:
+def last_failure(peer: Peer, keyring: Keyring | None) -> str | None:
+    """The outcome and reason of the peer's last failure, decrypted; None without a keyring."""
+    if keyring is None:
+        return None
+    return keyring.decrypt_optional(peer.last_failure_enc, context=FAILURE_CONTEXT)
+
+
+def summary(peer: Peer, failure: str | None, now: dt.datetime | None = None) -> str:
     """One line for people: ``ok``, ``unknown`` (never asked), or ``failing for 10 min (7
-    failures in a row): unreachable: no answer within 5 s``."""
+    failures in a row): unreachable: no answer within 5 s`` (``failure``, from
+    :func:`last_failure`)."""
     if peer.failing_since is None or not peer.consecutive_failures:
         return "ok" if peer.last_success_at is not None else "unknown"
     now = now or utcnow()
     return (
         f"failing for {_duration(now - peer.failing_since)} "
-        f"({peer.consecutive_failures} failures in a row): {peer.last_failure or '?'}"
+        f"({peer.consecutive_failures} failures in a row): {failure or '?'}"
     )
 
 

@@ -5,8 +5,9 @@ durable outbox and inbox that carry messages between nodes exactly once.
 
 Secrets (the node's signing key and OPRF seed), personal data and free text (cooperation purposes,
 legal bases and decision reasons, released data, outgoing message bodies, the usernames of the
-officers who requested, decided or shared, peers' error answers) are stored encrypted with the
-node's Keyring, each ``*_enc`` column under its own context.
+officers who requested, decided or shared, peers' error answers and the reason of a peer's
+last failure) are stored encrypted with the node's Keyring, each ``*_enc`` column under its own
+context.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ class Peer(Base):
     timeout_seconds: Mapped[float | None] = mapped_column(Float)
     last_success_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     last_failure_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
-    last_failure: Mapped[str | None] = mapped_column(String(500))
+    # Outcome and reason, encrypted: a peer's error text may quote our request.
+    last_failure_enc: Mapped[bytes | None] = mapped_column(Bytes)
     failing_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tipnet.audit import service as audit
 from tipnet.audit.service import Actor
+from tipnet.crypto import Keyring
 from tipnet.db import utcnow
 from tipnet.errors import Conflict, InvalidInput, NotFound, TipnetError
 from tipnet.federation import health
@@ -48,8 +49,11 @@ def add_peer(
     kinds: Sequence[str] = DEFAULT_KINDS,
     rate_limit: int = DEFAULT_RATE_LIMIT,
     image_lists: bool = False,
+    keyring: Keyring | None = None,
 ) -> PeerRead:
-    """Register a peer from its descriptor; a removed peer registered again is reactivated."""
+    """Register a peer from its descriptor; a removed peer registered again is reactivated.
+    Here and below, ``keyring`` opens the reason of the peer's last failure for its health
+    record (left out without it)."""
     parsed = parse_descriptor(descriptor)
     agreed_kinds, agreed_rate = ",".join(checked_kinds(kinds)), _checked_rate(rate_limit)
     peer = session.scalar(select(Peer).where(Peer.key_id == parsed.node_id))
@@ -63,7 +67,7 @@ def add_peer(
     peer.kinds, peer.rate_limit = agreed_kinds, agreed_rate
     peer.image_lists, peer.active, peer.removed_at = image_lists, True, None
     session.flush()
-    return _audited(session, actor, "federation.peer.add", peer)
+    return _audited(session, actor, "federation.peer.add", peer, keyring)
 
 
 def update_agreement(
@@ -75,6 +79,7 @@ def update_agreement(
     rate_limit: int | None = None,
     image_lists: bool | None = None,
     timeout_seconds: float | None = None,
+    keyring: Keyring | None = None,
 ) -> PeerRead:
     """Change what an active peer may ask (the peer resyncs its copy of our feed), or how long
     this node waits for its answers."""
@@ -89,10 +94,12 @@ def update_agreement(
         peer.rate_limit = _checked_rate(rate_limit)
     if image_lists is not None:
         peer.image_lists = image_lists
-    return _audited(session, actor, "federation.peer.agreement", peer)
+    return _audited(session, actor, "federation.peer.agreement", peer, keyring)
 
 
-def accept_rotation(*, session: Session, statement: str, actor: Actor) -> PeerRead:
+def accept_rotation(
+    *, session: Session, statement: str, actor: Actor, keyring: Keyring | None = None
+) -> PeerRead:
     """Move a peer to its new key, on its rotation statement; only if the statement is signed
     by the key registered here for that peer (the old key vouches for the new one). From then
     on the old key's requests and answers are refused, and the new key's accepted."""
@@ -111,7 +118,7 @@ def accept_rotation(*, session: Session, statement: str, actor: Actor) -> PeerRe
     peer.key_id, peer.public_key, peer.descriptor = new.node_id, new.public_key_bytes, new.to_json()
     peer.name, peer.url = new.name, new.url
     session.flush()
-    result = read(peer)
+    result = read(peer, keyring)
     audit.record(
         session=session,
         actor=actor,
@@ -123,17 +130,21 @@ def accept_rotation(*, session: Session, statement: str, actor: Actor) -> PeerRe
     return result
 
 
-def remove_peer(*, session: Session, peer_id: int, actor: Actor) -> PeerRead:
+def remove_peer(
+    *, session: Session, peer_id: int, actor: Actor, keyring: Keyring | None = None
+) -> PeerRead:
     peer = require_peer(session=session, peer_id=peer_id, active=True)
     peer.active, peer.removed_at = False, utcnow()
-    return _audited(session, actor, "federation.peer.remove", peer)
+    return _audited(session, actor, "federation.peer.remove", peer, keyring)
 
 
-def list_peers(*, session: Session, include_removed: bool = False) -> list[PeerRead]:
+def list_peers(
+    *, session: Session, keyring: Keyring | None = None, include_removed: bool = False
+) -> list[PeerRead]:
     query = select(Peer).order_by(Peer.id)
     if not include_removed:
         query = query.where(Peer.active.is_(True))
-    return [read(peer) for peer in session.scalars(query)]
+    return [read(peer, keyring) for peer in session.scalars(query)]
 
 
 def active_peers(*, session: Session) -> list[Peer]:
@@ -175,7 +186,9 @@ def checked_kinds(kinds: Iterable[str]) -> list[str]:
     return chosen
 
 
-def read(peer: Peer) -> PeerRead:
+def read(peer: Peer, keyring: Keyring | None = None) -> PeerRead:
+    """The peer as people see it; its last failure's reason only with the ``keyring``."""
+    failure = health.last_failure(peer, keyring)
     return PeerRead(
         id=peer.id,
         node_id=peer.key_id,
@@ -192,10 +205,10 @@ def read(peer: Peer) -> PeerRead:
         synced_at=peer.synced_at,
         timeout_seconds=peer.timeout_seconds,
         health=PeerHealth(
-            summary=health.summary(peer),
+            summary=health.summary(peer, failure),
             last_success_at=peer.last_success_at,
             last_failure_at=peer.last_failure_at,
-            last_failure=peer.last_failure,
+            last_failure=failure,
             failing_since=peer.failing_since,
             consecutive_failures=peer.consecutive_failures or 0,
         ),
@@ -271,9 +284,11 @@ def _checked_rate(rate_limit: int) -> int:
     return rate_limit
 
 
-def _audited(session: Session, actor: Actor, action: str, peer: Peer) -> PeerRead:
+def _audited(
+    session: Session, actor: Actor, action: str, peer: Peer, keyring: Keyring | None
+) -> PeerRead:
     session.flush()
-    result = read(peer)
+    result = read(peer, keyring)
     details = json.loads(result.model_dump_json(include={"country", "name", "url", "kinds"}))
     details |= {"rate_limit": peer.rate_limit, "image_lists": peer.image_lists}
     audit.record(

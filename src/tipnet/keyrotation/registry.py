@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from tipnet.cases import persons as case_persons
 from tipnet.cases import service as cases
 from tipnet.crypto import Keyring
-from tipnet.federation import cooperation, node, outbox, sharing
+from tipnet.federation import cooperation, health, node, outbox, sharing
 from tipnet.identifiers import service as identifiers
 from tipnet.link import service as link
 from tipnet.link.models import NetworkSelector
@@ -219,6 +219,7 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
     Table("federation_distributions", ("id",), (Sealed("set_by_enc", sharing.SET_BY_CONTEXT),)),
+    Table("federation_peers", ("id",), (Sealed("last_failure_enc", health.FAILURE_CONTEXT),)),
 )
 
 # Columns that look keyed (Bytes, or named like an index) but are not derived from the master
