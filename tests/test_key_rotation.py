@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tests.audit.test_keyed_chain import _as_attacker, _rewrite_from
 from tests.conftest import TEST_ACTOR, Node
+from tests.federation.fednodes import add_peer, foreign_descriptor
 from tests.test_encryption_at_rest import (
     HANDLE,
     HUB_EMAIL,
@@ -35,6 +36,7 @@ from tipnet.crypto import DecryptionFailed, KeyNotConfigured, Keyring
 from tipnet.db import Base, make_engine, make_session_factory, transaction
 from tipnet.errors import ConfigurationError
 from tipnet.federation import node as federation_node
+from tipnet.federation.health import HealthRecorder
 from tipnet.identifiers import service as identifiers
 from tipnet.identifiers.models import Identifier
 from tipnet.identifiers.selectors import Selector, SelectorKind
@@ -244,6 +246,10 @@ def _federation_identity(node: Node) -> federation_node.LocalIdentity:
         federation_node.set_pprl_secret(
             session=session, keyring=node.keyring, secret=os.urandom(32), actor=TEST_ACTOR
         )
+    peer_id = add_peer(node, foreign_descriptor().to_json())
+    HealthRecorder(node.session_factory, node.keyring).failure(
+        peer_id, "ITA peer", "abc", "refused", "ITA peer refused with 401: not registered"
+    )
     with node.session() as session:
         return federation_node.load(session=session, keyring=node.keyring)
 
