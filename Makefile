@@ -49,7 +49,7 @@ typecheck: venv
 	$(BIN)/mypy
 
 pytest: venv system
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 # Known vulnerabilities in the installed dependencies (pip-audit); fails only when a fixed
 # release exists, and passes with a note when the advisory database cannot be reached.
