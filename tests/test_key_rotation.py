@@ -47,7 +47,7 @@ from tipnet.reports.models import Report
 
 API = "/api/v1"
 TIPNET = str(Path(sys.executable).with_name("tipnet"))
-FILLER_SELECTORS = 2000  # enough single-row batches for the kill to land mid-way
+FILLER_SELECTORS = 5000  # enough single-row batches for the kill to land mid-way
 UNSEEDED = {"federation_cooperation_requests", "federation_outbox", "federation_distributions"}
 
 
@@ -184,14 +184,14 @@ def _kill_when_rewritten(settings: Settings, process: subprocess.Popen[bytes], r
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and process.poll() is None:
             with engine.connect() as connection:
-                done = connection.scalar(select(KeyRotation.rows_rewritten))
-            with engine.connect() as connection:
-                table = connection.scalar(select(KeyRotation.table_name))
+                state = connection.execute(
+                    select(KeyRotation.table_name, KeyRotation.rows_rewritten)
+                ).first()
             # mid-way through the largest table, so values under both keys are left behind
-            if done is not None and done >= rows and table == "identifiers":
+            if state is not None and state[0] == "identifiers" and state[1] >= rows:
                 process.send_signal(signal.SIGKILL)
                 return
-            time.sleep(0.02)
+            time.sleep(0.002)  # an idle machine rewrites thousands of rows a second
         pytest.fail("the rotation finished (or hung) before it could be killed")
     finally:
         engine.dispose()
