@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -153,6 +153,19 @@ def _ingest(node: Node, path: Path) -> subprocess.Popen[bytes]:
     )
 
 
+def _kill_when(process: subprocess.Popen[bytes], condition: Callable[[], bool]) -> bool:
+    """SIGKILL the process (group) as soon as ``condition`` holds; False if it finished first."""
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline:
+        if condition():
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+            return True
+        time.sleep(0.005)
+    process.wait(10)
+    return False
+
+
 def _kill_after(process: subprocess.Popen[bytes], seconds: float) -> bool:
     """SIGKILL the process (group) after ``seconds``; False if it had finished by then."""
     try:
@@ -191,8 +204,9 @@ def test_ingest_killed_mid_run_resumes_without_loss_or_duplicates(
     source.write_bytes((scenario / "reports.jsonl").read_bytes())
     expected = sum(1 for line in source.read_text().splitlines() if line.strip())
     kills = 0
-    for delay in (1.5, 2.2, 3.0):
-        if _kill_after(_ingest(node, source), delay):
+    for more in (50, 150, 300):  # killed once it has stored this many more reports
+        target = _report_count(node)[0] + more
+        if _kill_when(_ingest(node, source), lambda goal=target: _report_count(node)[0] >= goal):
             kills += 1
     finished = _ingest(node, source)
     assert finished.wait(300) == 0
