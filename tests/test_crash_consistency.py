@@ -242,15 +242,18 @@ def test_link_run_killed_mid_run_leaves_no_half_written_run_and_finishes_on_rest
     node.user("platform", Role.REPORTER)
     ingest = _ingest(node, scenario / "reports.jsonl")
     assert ingest.wait(300) == 0
-    kills = 0
-    for delay in (1.5, 2.5, 3.5):
-        kills += _kill_after(_link_run(node), delay)
-        runs, unfinished, _ = _networks(node)
-        assert unfinished == 0  # a run is stored whole or not at all
-    assert kills >= 1, "link run finished before any kill"
+    started = time.monotonic()
     assert _link_run(node).wait(300) == 0
+    whole_run = time.monotonic() - started
     runs, unfinished, first = _networks(node)
-    assert runs >= 1 and unfinished == 0 and first
+    assert runs == 1 and unfinished == 0 and first
+    kills = 0
+    for share in (0.5, 0.8, 0.9, 0.97):  # late kills land in the linking and the storing
+        kills += _kill_after(_link_run(node), share * whole_run)
+        _, unfinished, networks = _networks(node)
+        assert unfinished == 0  # a run is stored whole or not at all...
+        assert networks == first  # ...so the networks are those of a whole run
+    assert kills >= 2, f"link run ({whole_run:.1f} s) finished before the kills"
     assert _link_run(node).wait(300) == 0  # and the next run finds the same networks
-    _, _, second = _networks(node)
-    assert second == first
+    _, _, last = _networks(node)
+    assert last == first
