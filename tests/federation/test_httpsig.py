@@ -16,10 +16,17 @@ from hypothesis import strategies as st
 from tipnet.errors import InvalidInput, NotAuthenticated, PermissionDenied, Unavailable
 from tipnet.federation import httpsig, structured_fields
 from tipnet.federation.httpsig import (
+    MemoryReplayGuard,
+    content_digest,
+    sign_request,
+    sign_response,
+    verify_request,
+    verify_response,
+)
+from tipnet.federation.signature_errors import (
     BadSignature,
     DigestMismatch,
     MalformedSignature,
-    MemoryReplayGuard,
     MissingComponent,
     ReplayedMessage,
     SignatureExpired,
@@ -27,11 +34,6 @@ from tipnet.federation.httpsig import (
     SignatureRejected,
     UnknownKey,
     UnsignedMessage,
-    content_digest,
-    sign_request,
-    sign_response,
-    verify_request,
-    verify_response,
 )
 
 # RFC 9421 Appendix B.1.4 (test-key-ed25519) and B.2.6 ("Signing a Request Using ed25519"),

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ValidationError
 
 from tipnet.errors import TipnetError
-from tipnet.federation import httpsig
+from tipnet.federation import httpsig, signature_errors
 from tipnet.federation.health import HealthRecorder
 from tipnet.federation.models import Peer
 from tipnet.federation.node import LocalIdentity
@@ -295,7 +295,7 @@ def _verify(
         )
     # httpsig's messages quote the signature's parameters (its keyid, label), which the peer
     # chose: the log names the kind of failure instead.
-    except httpsig.UnknownKey as error:
+    except signature_errors.UnknownKey as error:
         advice = (
             "The peer may have rotated its key: get its rotation statement and run "
             "`tipnet peers rotate FILE`"
@@ -304,9 +304,9 @@ def _verify(
             f"{peer.name}: unknown key: {error.message}. {advice}",
             logged=f"{peer.name}: the response is signed by an unknown key. {advice}",
         ) from None
-    except (httpsig.SignatureFromFuture, httpsig.SignatureExpired) as error:
+    except (signature_errors.SignatureFromFuture, signature_errors.SignatureExpired) as error:
         raise PeerMisbehaved(f"{peer.name}: {error.message}") from None  # our words and numbers
-    except httpsig.SignatureRejected as error:
+    except signature_errors.SignatureRejected as error:
         raise PeerMisbehaved(
             f"{peer.name}: response signature invalid: {error.message}",
             logged=f"{peer.name}: response signature invalid ({error.reason})",

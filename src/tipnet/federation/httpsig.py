@@ -32,7 +32,18 @@ from urllib.parse import urlsplit
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from tipnet.errors import InvalidInput, NotAuthenticated, PermissionDenied, TipnetError, Unavailable
+from tipnet.errors import InvalidInput, Unavailable
+from tipnet.federation.signature_errors import (
+    BadSignature,
+    DigestMismatch,
+    MalformedSignature,
+    MissingComponent,
+    ReplayedMessage,
+    SignatureExpired,
+    SignatureFromFuture,
+    UnknownKey,
+    UnsignedMessage,
+)
 from tipnet.federation.structured_fields import (
     BareItem,
     InnerList,
@@ -56,53 +67,6 @@ DEFAULT_CLOCK_SKEW = 60  # seconds two nodes' clocks may disagree by
 MAX_ID_CHARS = 128  # longest keyid or nonce: replay guards store them in bounded columns
 REQUEST_COMPONENTS = ('"@method"', '"@authority"', '"@path"', '"@query"', '"content-digest"')
 RESPONSE_COMPONENTS = ('"@status"', '"content-digest"')
-
-
-# --- errors: one class per reason a message is refused ------------------------------------
-
-
-class SignatureRejected(TipnetError):
-    """A signature check failed; ``reason`` is a short code for the audit log."""
-
-    reason = "rejected"
-
-
-class UnsignedMessage(SignatureRejected, NotAuthenticated):
-    reason = "unsigned"
-
-
-class MalformedSignature(SignatureRejected, NotAuthenticated):
-    reason = "malformed"
-
-
-class MissingComponent(SignatureRejected, NotAuthenticated):
-    reason = "missing_component"
-
-
-class UnknownKey(SignatureRejected, NotAuthenticated):
-    reason = "unknown_key"
-
-
-class BadSignature(SignatureRejected, NotAuthenticated):
-    reason = "bad_signature"
-
-
-class SignatureExpired(SignatureRejected, NotAuthenticated):
-    reason = "expired"
-
-
-class SignatureFromFuture(SignatureRejected, NotAuthenticated):
-    reason = "from_future"
-
-
-class DigestMismatch(SignatureRejected, NotAuthenticated):
-    reason = "digest_mismatch"
-
-
-class ReplayedMessage(SignatureRejected, PermissionDenied):
-    """Authentic but already seen: the peer is known, this copy of its request is refused."""
-
-    reason = "replayed"
 
 
 # --- public API ------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from tipnet.audit import service as audit
 from tipnet.audit.service import Actor, Event
 from tipnet.db import transaction
 from tipnet.errors import InvalidInput, TipnetError
-from tipnet.federation import httpsig, peers
+from tipnet.federation import httpsig, peers, signature_errors
 from tipnet.federation.models import Peer
 from tipnet.federation.node import IdentityCache
 from tipnet.federation.refusals import Refusal, RefusalLog
@@ -94,7 +94,7 @@ async def signed_peer(
         signed = await run_in_threadpool(
             runtime.verify, request.method, addressed, headers, body, remote
         )
-    except httpsig.SignatureRejected as error:
+    except signature_errors.SignatureRejected as error:
         await run_in_threadpool(runtime.audit_refusal, request, headers, error.reason, remote)
         raise
     request.state.federation_verified = True
